@@ -1,0 +1,151 @@
+//! Atomic outputs: a file or folder is built under a temporary name beside its final place (same file
+//! system), synced, then renamed into place. An interrupted or failed run leaves no half-written asset
+//! where a finished one would be: the temporary is removed on drop unless committed.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use tempfile::{NamedTempFile, TempDir};
+
+/// A file being written beside `target`; `commit` fsyncs it and renames it over `target`.
+pub struct AtomicFile {
+    temp: NamedTempFile,
+    target: PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        let dir = parent_dir(target);
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".partial").tempfile_in(dir)?;
+        Ok(AtomicFile { temp, target: target.to_owned() })
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        self.temp.as_file_mut()
+    }
+
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// fsync the data, rename over the target, fsync the directory.
+    pub fn commit(self) -> io::Result<()> {
+        self.temp.as_file().sync_all()?;
+        self.temp.persist(&self.target).map_err(|e| e.error)?;
+        sync_dir(parent_dir(&self.target));
+        Ok(())
+    }
+}
+
+/// Write `bytes` to `target` atomically.
+pub fn write(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(target)?;
+    io::Write::write_all(file.file(), bytes)?;
+    file.commit()
+}
+
+/// A folder being filled beside its final place; `commit` renames it to the target (replacing an
+/// existing folder there only when `replace` is set).
+pub struct StagingDir {
+    dir: TempDir,
+}
+
+impl StagingDir {
+    pub fn new_in(parent: &Path, prefix: &str) -> io::Result<StagingDir> {
+        Ok(StagingDir { dir: tempfile::Builder::new().prefix(prefix).tempdir_in(parent)? })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Rename the finished folder to `target`. An existing `target` is moved aside first and removed
+    /// after the rename, so readers see either the old or the new asset, never a mix.
+    pub fn commit(self, target: &Path) -> io::Result<()> {
+        let path = self.dir.keep();
+        let result = (|| {
+            sync_tree(&path)?;
+            if target.exists() {
+                let aside = path.with_extension("old");
+                std::fs::rename(target, &aside)?;
+                std::fs::rename(&path, target)?;
+                let _ = std::fs::remove_dir_all(&aside);
+            } else {
+                std::fs::rename(&path, target)?;
+            }
+            sync_dir(parent_dir(target));
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+        result
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn sync_tree(dir: &Path) -> io::Result<()> {
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.map_err(io::Error::other)?;
+        if entry.file_type().is_file() {
+            File::open(entry.path())?.sync_all()?;
+        } else if entry.file_type().is_dir() {
+            sync_dir(entry.path());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uncommitted_file_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.mp4");
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            io::Write::write_all(f.file(), b"half").unwrap();
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn committed_file_replaces_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.mp4");
+        std::fs::write(&target, b"old").unwrap();
+        write(&target, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn staging_dir_replaces_an_existing_folder_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("asset");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("old.txt"), b"x").unwrap();
+        let staging = StagingDir::new_in(root.path(), ".asset.partial-").unwrap();
+        std::fs::write(staging.path().join("new.txt"), b"y").unwrap();
+        staging.commit(&target).unwrap();
+        assert!(target.join("new.txt").exists());
+        assert!(!target.join("old.txt").exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,7 @@
+//! The `[serve]` section of playtube.toml and its layering with flags and environment.
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeSection {}

@@ -1,0 +1,30 @@
+//! playtube: prepare videos for web playback and deliver them.
+//!
+//! The library holds the whole program so tests can drive it in-process; `main.rs` only parses the
+//! command line and calls [`run`]. Module map:
+//!
+//! - `cli` (clap types) -> `config` (layered settings) -> `cmd::<name>::run` (orchestration)
+//! - `pipeline` (ffmpeg/ffprobe, MP4 boxes, ladders, HLS) knows nothing of the CLI or HTTP
+//! - `layout` is the one contract between the pipeline that writes assets and the server that reads them
+//! - `ui` decides how things print; `exit` maps outcomes to exit codes; `atomic` makes outputs atomic
+
+pub mod atomic;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod exit;
+pub mod inputs;
+pub mod layout;
+pub mod pipeline;
+pub mod ui;
+
+use cli::{Cli, Command};
+use config::Settings;
+
+/// Resolve settings and run the chosen subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
+    let settings = Settings::from_cli(&cli)?;
+    match &cli.command {
+        Command::Generate(args) => cmd::generate::run(&settings, args),
+    }
+}

@@ -1,0 +1,6 @@
+//! Everything that touches media: finding and running ffmpeg/ffprobe, reading MP4 boxes, building
+//! ladders and HLS packages. It knows nothing of the command line or of HTTP; commands in `cmd/` call
+//! into it and print its results.
+
+pub mod process;
+pub mod tools;

@@ -1,0 +1,69 @@
+//! The one progress-bar factory: styles for per-file bars (percent, speed as x realtime, ETA) and the
+//! batch total bar. Bars draw on stderr and are hidden when stderr is not a terminal or with --quiet.
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Output;
+
+/// Progress for one command run: a multi-bar holder that is a no-op when progress is disabled.
+pub struct Progress {
+    multi: MultiProgress,
+}
+
+impl Progress {
+    pub fn new(output: &Output) -> Progress {
+        let target = if output.progress_enabled() {
+            ProgressDrawTarget::stderr_with_hz(10)
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        Progress { multi: MultiProgress::with_draw_target(target) }
+    }
+
+    /// A bar for one file whose length is the media duration in milliseconds.
+    pub fn file(&self, name: &str, duration_ms: u64) -> ProgressBar {
+        let bar = self.multi.add(ProgressBar::new(duration_ms.max(1)));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>24.bold} [{bar:30.cyan/blue}] {percent:>3}% {msg} ETA {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(truncate(name, 24));
+        bar
+    }
+
+    /// The total bar of a batch: files done of files.
+    pub fn total(&self, files: u64) -> ProgressBar {
+        let bar = self.multi.add(ProgressBar::new(files));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>24.bold} [{bar:30.green}] {pos}/{len} files, {elapsed} elapsed")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix("total");
+        bar
+    }
+
+    /// Print a line above the bars without tearing them.
+    pub fn println(&self, line: &str) {
+        let _ = self.multi.println(line);
+    }
+}
+
+fn truncate(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        name.to_owned()
+    } else {
+        let tail: String = name.chars().rev().take(max - 1).collect::<Vec<_>>().into_iter().rev().collect();
+        format!("…{tail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_names_keep_their_end() {
+        assert_eq!(super::truncate("abcdef", 4), "…def");
+        assert_eq!(super::truncate("abc", 4), "abc");
+    }
+}
