@@ -2,5 +2,7 @@
 //! ladders and HLS packages. It knows nothing of the command line or of HTTP; commands in `cmd/` call
 //! into it and print its results.
 
+pub mod mp4;
+pub mod probe;
 pub mod process;
 pub mod tools;
