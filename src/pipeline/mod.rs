@@ -5,4 +5,5 @@
 pub mod mp4;
 pub mod probe;
 pub mod process;
+pub mod thumbnail;
 pub mod tools;
