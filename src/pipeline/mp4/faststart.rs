@@ -491,3 +491,197 @@ fn copy_range(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::boxes::tests::boxed;
+    use super::*;
+
+    fn stco(offsets: &[u32]) -> Vec<u8> {
+        let mut p = vec![0, 0, 0, 0];
+        p.extend_from_slice(&(offsets.len() as u32).to_be_bytes());
+        offsets.iter().for_each(|o| p.extend_from_slice(&o.to_be_bytes()));
+        boxed(b"stco", &p)
+    }
+
+    fn trak(table: Vec<u8>) -> Vec<u8> {
+        let stbl = boxed(b"stbl", &[boxed(b"stsz", &[9; 12]), table].concat());
+        let minf = boxed(b"minf", &[boxed(b"vmhd", &[1; 12]), stbl].concat());
+        boxed(b"trak", &[boxed(b"tkhd", &[2; 20]), boxed(b"mdia", &minf)].concat())
+    }
+
+    fn moov(traks: Vec<Vec<u8>>) -> Vec<u8> {
+        boxed(b"moov", &[vec![boxed(b"mvhd", &[3; 16])], traks].concat().concat())
+    }
+
+    /// Offsets (in the output) of every chunk-offset entry, table by table, with the table type.
+    fn tables(bytes: &[u8]) -> Vec<(String, Vec<u64>)> {
+        fn walk(bytes: &[u8], mut at: usize, end: usize, out: &mut Vec<(String, Vec<u64>)>) {
+            while at < end {
+                let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+                let kind = std::str::from_utf8(&bytes[at + 4..at + 8]).unwrap().to_owned();
+                match kind.as_str() {
+                    "moov" | "trak" | "mdia" | "minf" | "stbl" => walk(bytes, at + 8, at + size, out),
+                    "stco" | "co64" => {
+                        let wide = kind == "co64";
+                        let n = u32::from_be_bytes(bytes[at + 12..at + 16].try_into().unwrap()) as usize;
+                        let w = if wide { 8 } else { 4 };
+                        assert_eq!(size, 16 + n * w, "{kind} size");
+                        let entries = (0..n)
+                            .map(|i| {
+                                let e = &bytes[at + 16 + i * w..at + 16 + (i + 1) * w];
+                                if wide {
+                                    u64::from_be_bytes(e.try_into().unwrap())
+                                } else {
+                                    u64::from(u32::from_be_bytes(e.try_into().unwrap()))
+                                }
+                            })
+                            .collect();
+                        out.push((kind, entries));
+                    }
+                    _ => {}
+                }
+                at += size;
+            }
+        }
+        let mut out = Vec::new();
+        walk(bytes, 0, bytes.len(), &mut out);
+        out
+    }
+
+    fn run(input: &[u8], options: &Options) -> (Result<Outcome, Mp4Error>, Vec<u8>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("in.mp4");
+        std::fs::write(&src, input).unwrap();
+        let out = dir.path().join("out.mp4");
+        let result = faststart(&src, &Destination::File(out.clone()), options, &|| false);
+        let bytes = std::fs::read(&out).unwrap_or_default();
+        (result, bytes, dir)
+    }
+
+    fn position(bytes: &[u8], needle: &[u8]) -> usize {
+        bytes.windows(needle.len()).position(|w| w == needle).unwrap()
+    }
+
+    #[test]
+    fn moov_moves_before_mdat_and_offsets_shift_by_its_size() {
+        let ftyp = boxed(b"ftyp", b"isom\0\0\0\0");
+        let mdat = boxed(b"mdat", &(0u8..100).collect::<Vec<_>>());
+        let data_start = (ftyp.len() + 8) as u32;
+        let moov = moov(vec![trak(stco(&[data_start, data_start + 40]))]);
+        let input = [ftyp.clone(), mdat.clone(), moov.clone()].concat();
+        let (result, out, _dir) = run(&input, &Options::default());
+        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
+        assert_eq!(
+            (rw.moov_size_before, rw.moov_size_after, rw.chunk_offsets),
+            (moov.len() as u64, moov.len() as u64, 2)
+        );
+        assert_eq!(out.len(), input.len());
+        assert_eq!(&out[..ftyp.len()], &ftyp[..]);
+        assert_eq!(&out[ftyp.len() + moov.len()..], &mdat[..], "mdat copied byte for byte");
+        let shifted = data_start as u64 + moov.len() as u64;
+        assert_eq!(tables(&out), [("stco".to_owned(), vec![shifted, shifted + 40])]);
+        assert_eq!(out[shifted as usize], 0, "the first chunk offset points at the first media byte");
+        assert_eq!(out[shifted as usize + 40], 40);
+        // Untouched leaves inside moov are identical.
+        for leaf in [boxed(b"mvhd", &[3; 16]), boxed(b"tkhd", &[2; 20]), boxed(b"stsz", &[9; 12])] {
+            position(&out, &leaf);
+        }
+    }
+
+    #[test]
+    fn forced_upgrade_turns_stco_into_co64_and_grows_moov() {
+        let ftyp = boxed(b"ftyp", b"isom");
+        let mdat = boxed(b"mdat", &[5; 64]);
+        let start = (ftyp.len() + 8) as u32;
+        let moov = moov(vec![trak(stco(&[start, start + 8, start + 16]))]);
+        let input = [ftyp.clone(), mdat, moov.clone()].concat();
+        let (result, out, _dir) = run(&input, &Options { co64_threshold: 0 });
+        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
+        assert_eq!(rw.tables_upgraded, 1);
+        assert_eq!(rw.moov_size_after, moov.len() as u64 + 12, "three entries grow by 4 bytes each");
+        let shifted = u64::from(start) + rw.moov_size_after;
+        assert_eq!(tables(&out), [("co64".to_owned(), vec![shifted, shifted + 8, shifted + 16])]);
+        assert_eq!(out.len(), input.len() + 12);
+    }
+
+    #[test]
+    fn an_upgrade_that_pushes_another_table_over_the_limit_upgrades_it_too() {
+        let ftyp = boxed(b"ftyp", b"isom");
+        let mdat = boxed(b"mdat", &[5; 400]);
+        let start = (ftyp.len() + 8) as u32;
+        // Track A: 50 entries ending at start+300; track B: one entry at start+290.
+        let a: Vec<u32> = (0..50).map(|i| start + 6 * i + 6).collect();
+        let b = [start + 290];
+        let moov = moov(vec![trak(stco(&a)), trak(stco(&b))]);
+        let m = moov.len() as u64;
+        // A's largest new offset (start+300+m) is over the limit; B's (start+290+m) is not, until A's
+        // upgrade grows moov by 200 bytes.
+        let threshold = u64::from(start) + 295 + m;
+        let input = [ftyp, mdat, moov].concat();
+        let (result, out, _dir) = run(&input, &Options { co64_threshold: threshold });
+        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
+        assert_eq!(rw.tables_upgraded, 2);
+        let kinds: Vec<String> = tables(&out).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(kinds, ["co64", "co64"]);
+        assert_eq!(tables(&out)[1].1, [u64::from(start) + 290 + m + 200 + 4]);
+    }
+
+    #[test]
+    fn offsets_into_a_second_mdat_after_moov_move_only_by_the_growth() {
+        let ftyp = boxed(b"ftyp", b"isom");
+        let mdat1 = boxed(b"mdat", &[1; 32]);
+        let start1 = (ftyp.len() + 8) as u32;
+        let mdat2 = boxed(b"mdat", &[2; 32]);
+        let trak_len = trak(stco(&[0, 0])).len();
+        let moov_len = 8 + 24 + trak_len;
+        let start2 = (ftyp.len() + mdat1.len() + moov_len + 8) as u32;
+        let moov = moov(vec![trak(stco(&[start1, start2]))]);
+        assert_eq!(moov.len(), moov_len);
+        let input = [ftyp, mdat1, moov, mdat2].concat();
+        let (result, out, _dir) = run(&input, &Options::default());
+        assert!(matches!(result.unwrap(), Outcome::Rewritten(_)));
+        assert_eq!(tables(&out)[0].1, [u64::from(start1) + moov_len as u64, u64::from(start2)]);
+        assert_eq!(out[start2 as usize], 2);
+    }
+
+    #[test]
+    fn chunk_offset_outside_the_media_is_corrupt_and_nothing_is_written() {
+        let ftyp = boxed(b"ftyp", b"isom");
+        let mdat = boxed(b"mdat", &[1; 16]);
+        let input = [ftyp, mdat, moov(vec![trak(stco(&[9999]))])].concat();
+        let (result, out, dir) = run(&input, &Options::default());
+        assert!(matches!(result.unwrap_err(), Mp4Error::Corrupt(m) if m.contains("9999")));
+        assert!(out.is_empty());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the input is left");
+    }
+
+    #[test]
+    fn stopping_mid_copy_removes_the_temp_file() {
+        let ftyp = boxed(b"ftyp", b"isom");
+        let mdat = boxed(b"mdat", &[1; 16]);
+        let input = [ftyp.clone(), mdat, moov(vec![trak(stco(&[ftyp.len() as u32 + 8]))])].concat();
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("in.mp4");
+        std::fs::write(&src, &input).unwrap();
+        let calls = std::cell::Cell::new(0);
+        let stop = || {
+            calls.set(calls.get() + 1);
+            calls.get() > 1
+        };
+        let err =
+            faststart(&src, &Destination::File(dir.path().join("out.mp4")), &Options::default(), &stop).unwrap_err();
+        assert!(matches!(err, Mp4Error::Interrupted(_)));
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["in.mp4"]);
+    }
+
+    #[test]
+    fn stco_with_a_wrong_entry_count_is_corrupt() {
+        let mut table = stco(&[1, 2]);
+        table[15] = 7; // claims 7 entries, holds 2
+        let input = [boxed(b"ftyp", b"isom"), boxed(b"mdat", &[0; 8]), moov(vec![trak(table)])].concat();
+        let (result, _, _dir) = run(&input, &Options::default());
+        assert!(matches!(result.unwrap_err(), Mp4Error::Corrupt(m) if m.contains("7 entries")));
+    }
+}
