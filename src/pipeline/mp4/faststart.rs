@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::boxes::{layout_of, read_children, BoxHeader, FourCc, Layout, MDAT, MOOV};
 use super::{Destination, Mp4Error};
-use crate::atomic::AtomicFile;
+use crate::atomic::{AtomicFile, Writeback};
 
 const STCO: FourCc = FourCc::new(b"stco");
 const CO64: FourCc = FourCc::new(b"co64");
@@ -20,8 +20,10 @@ const SAIO: FourCc = FourCc::new(b"saio");
 /// Boxes on the path from `moov` to the chunk-offset tables; everything else is copied whole.
 const CONTAINERS: [FourCc; 5] =
     [MOOV, FourCc::new(b"trak"), FourCc::new(b"mdia"), FourCc::new(b"minf"), FourCc::new(b"stbl")];
-/// Media data is copied in pieces of this size, checking for Ctrl-C between pieces.
-const COPY_PIECE: u64 = 64 << 20;
+/// Media data is copied in pieces of this size (copy_file_range on Linux), checking for Ctrl-C and
+/// starting background writeback between pieces. 16 MB measured fastest for a 1 GB file (64 MB left
+/// more for the final fsync; 8 MB was no better).
+const COPY_PIECE: u64 = 16 << 20;
 /// Chunk offsets are read and written this many at a time.
 const ENTRIES_PER_READ: usize = 8192;
 
@@ -87,7 +89,9 @@ pub fn faststart(
             Destination::File(path) => {
                 let mut out = create_output(path, &meta)?;
                 file.seek(SeekFrom::Start(0)).map_err(Mp4Error::io("seeking"))?;
-                copy_range(file, 0, meta.len(), out.file(), stop)?;
+                let writeback = Writeback::new(out.file()).map_err(Mp4Error::io("starting writeback"))?;
+                copy_range(file, 0, meta.len(), out.file(), &writeback, stop)?;
+                drop(writeback);
                 commit(out, path)?;
                 Ok(kind(true))
             }
@@ -107,7 +111,9 @@ pub fn faststart(
     }
     let mut plan = Plan::new(&mut file, &layout, first_mdat, options)?;
     let mut out = create_output(target, &meta)?;
-    let rewrite = plan.write(&mut file, out.file(), stop)?;
+    let writeback = Writeback::new(out.file()).map_err(Mp4Error::io("starting writeback"))?;
+    let rewrite = plan.write(&mut file, out.file(), &writeback, stop)?;
+    drop(writeback);
     verify_written(out.file(), &plan)?;
     commit(out, target)?;
     Ok(Outcome::Rewritten(rewrite))
@@ -302,7 +308,13 @@ impl Plan {
         self.others.iter().map(|(b, _)| b.size).sum::<u64>() + node_size(&self.moov)
     }
 
-    fn write(&mut self, input: &mut File, out: &mut File, stop: &dyn Fn() -> bool) -> Result<Rewrite, Mp4Error> {
+    fn write(
+        &mut self,
+        input: &mut File,
+        out: &mut File,
+        writeback: &Writeback,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Rewrite, Mp4Error> {
         let moov_after = node_size(&self.moov);
         let mut stats = Rewrite {
             moov_size_before: self.moov_size_before,
@@ -317,7 +329,7 @@ impl Plan {
                 w.flush().map_err(Mp4Error::io("writing moov"))?;
             }
             if let Some((b, _)) = self.others.get(i) {
-                copy_range(input, b.offset, b.size, out, stop)?;
+                copy_range(input, b.offset, b.size, out, writeback, stop)?;
             }
         }
         Ok(stats)
@@ -474,6 +486,7 @@ fn copy_range(
     offset: u64,
     len: u64,
     out: &mut File,
+    writeback: &Writeback,
     stop: &dyn Fn() -> bool,
 ) -> Result<(), Mp4Error> {
     input.seek(SeekFrom::Start(offset)).map_err(Mp4Error::io("seeking"))?;
@@ -488,6 +501,7 @@ fn copy_range(
             return Err(Mp4Error::Truncated("the file got shorter while it was being copied".into()));
         }
         left -= copied;
+        writeback.kick();
     }
     Ok(())
 }
