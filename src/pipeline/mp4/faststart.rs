@@ -398,8 +398,11 @@ mod tests {
     fn tables(bytes: &[u8]) -> Vec<(String, Vec<u64>)> {
         fn walk(bytes: &[u8], mut at: usize, end: usize, out: &mut Vec<(String, Vec<u64>)>) {
             while at < end {
-                let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-                let kind = std::str::from_utf8(&bytes[at + 4..at + 8]).unwrap().to_owned();
+                let mut size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+                if size == 1 {
+                    size = u64::from_be_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize;
+                }
+                let kind = String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned();
                 match kind.as_str() {
                     "moov" | "trak" | "mdia" | "minf" | "stbl" => walk(bytes, at + 8, at + size, out),
                     "stco" | "co64" => {
@@ -554,6 +557,28 @@ mod tests {
         assert!(matches!(err, Mp4Error::Interrupted(_)));
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["in.mp4"]);
+    }
+
+    #[test]
+    fn co64_input_stays_co64_and_a_largesize_mdat_keeps_its_header() {
+        let ftyp = boxed(b"ftyp", b"isom");
+        // mdat with a 64-bit largesize header (16 bytes).
+        let mut mdat = 1u32.to_be_bytes().to_vec();
+        mdat.extend_from_slice(b"mdat");
+        mdat.extend_from_slice(&(16u64 + 24).to_be_bytes());
+        mdat.extend_from_slice(&[4; 24]);
+        let start = (ftyp.len() + 16) as u64;
+        let mut co64 = vec![0, 0, 0, 0, 0, 0, 0, 2];
+        co64.extend_from_slice(&start.to_be_bytes());
+        co64.extend_from_slice(&(start + 12).to_be_bytes());
+        let moov = moov(vec![trak(boxed(b"co64", &co64))]);
+        let input = [ftyp.clone(), mdat.clone(), moov.clone()].concat();
+        let (result, out, _dir) = run(&input, &Options::default());
+        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
+        assert_eq!((rw.tables_upgraded, rw.moov_size_after), (0, moov.len() as u64));
+        let m = moov.len() as u64;
+        assert_eq!(tables(&out), [("co64".to_owned(), vec![start + m, start + m + 12])]);
+        assert_eq!(&out[ftyp.len() + moov.len()..], &mdat[..]);
     }
 
     #[test]
