@@ -258,3 +258,27 @@ fn missing_ffprobe_is_a_usage_error_with_a_hint() {
         .code(2)
         .stderr(predicates::str::contains("hint:"));
 }
+
+#[test]
+fn ctrl_c_while_ffprobe_runs_stops_it_and_exits_130() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("slow-ffprobe");
+    std::fs::write(&slow, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let started = std::time::Instant::now();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("playtube"))
+        .env("PLAYTUBE_FFPROBE", &slow)
+        .arg("probe")
+        .arg(common::fixture("landscape.mp4"))
+        .arg(common::fixture("tiny-240p.mp4"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed().as_secs() < 10, "the sleeping ffprobe was not killed");
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "{}", String::from_utf8_lossy(&out.stderr));
+}
