@@ -59,11 +59,18 @@ run() {
     echo "$(echo "$t1 - $t0" | bc -l) $rss" >> "$WORK/$name.times"
 }
 
+one() {
+    case $1 in
+        cp) run cp cp "$IN" "$WORK/out.mp4" ;;
+        cp+sync) run cp+sync sh -c 'cp "$1" "$2" && sync "$2"' sh "$IN" "$WORK/out.mp4" ;;
+        ffmpeg) run ffmpeg $F -i "$IN" -map 0 -c copy -movflags +faststart "$WORK/out.mp4" ;;
+        playtube) run playtube "$BIN" --quiet faststart "$IN" -o "$WORK/out.mp4" ;;
+    esac
+}
+TOOLS=(cp cp+sync ffmpeg playtube)
 for i in $(seq 1 "$RUNS"); do
-    run cp cp "$IN" "$WORK/out.mp4"
-    run cp+sync sh -c 'cp "$1" "$2" && sync "$2"' sh "$IN" "$WORK/out.mp4"
-    run ffmpeg $F -i "$IN" -map 0 -c copy -movflags +faststart "$WORK/out.mp4"
-    run playtube "$BIN" --quiet faststart "$IN" -o "$WORK/out.mp4"
+    # Rotate the order each round so no tool always runs right after another's cleanup.
+    for j in 0 1 2 3; do one "${TOOLS[$(( (i + j) % 4 ))]}"; done
     echo "run $i/$RUNS done"
 done
 
