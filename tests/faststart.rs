@@ -89,7 +89,7 @@ fn forced_co64_upgrade_still_decodes_identically() {
     let input = common::fixture("moov-at-end.mp4");
     let out = dir.path().join("wide.mp4");
     let outcome =
-        mp4::faststart(&input, &Destination::File(out.clone()), &Options { co64_threshold: 0 }, &|| false).unwrap();
+        mp4::faststart(&input, &Destination::File(out.clone()), &Options { co64_threshold: 0 }, &|_| false).unwrap();
     let Outcome::Rewritten(rw) = outcome else { panic!("expected a rewrite, got {outcome:?}") };
     assert_eq!(rw.tables_upgraded, 2, "one table per track");
     assert_eq!(rw.moov_size_after - rw.moov_size_before, 4 * rw.chunk_offsets);

@@ -57,14 +57,15 @@ pub struct Rewrite {
     pub tables_upgraded: usize,
 }
 
-/// Make `input` faststart, writing to `dest`. `stop` is polled between pieces of the copy; when it
-/// returns true the temp file is removed and [`Mp4Error::Interrupted`] returned. Nothing is written
+/// Make `input` faststart, writing to `dest`. `stop` is called between pieces of the copy with the
+/// bytes written so far (for a progress bar); when it returns true the temp file is removed and
+/// [`Mp4Error::Interrupted`] returned. Nothing is written
 /// until the input has been fully checked (box sizes, every chunk offset).
 pub fn faststart(
     input: &Path,
     dest: &Destination,
     options: &Options,
-    stop: &dyn Fn() -> bool,
+    stop: &dyn Fn(u64) -> bool,
 ) -> Result<Outcome, Mp4Error> {
     let mut file = File::open(input).map_err(Mp4Error::io_path("opening", input))?;
     let meta = file.metadata().map_err(Mp4Error::io_path("reading metadata of", input))?;
@@ -278,7 +279,7 @@ impl Plan {
         input: &mut File,
         out: &mut File,
         writeback: &Writeback,
-        stop: &dyn Fn() -> bool,
+        stop: &dyn Fn(u64) -> bool,
     ) -> Result<Rewrite, Mp4Error> {
         let moov_after = node_size(&self.moov);
         let mut stats = Rewrite {
@@ -346,19 +347,21 @@ impl Plan {
     }
 }
 
-/// Copy `len` bytes at `offset` of `input` to the end of `out`, in pieces, polling `stop`.
+/// Copy `len` bytes at `offset` of `input` to the end of `out`, in pieces, asking `stop` (with the
+/// output length so far) before each.
 fn copy_range(
     input: &mut File,
     offset: u64,
     len: u64,
     out: &mut File,
     writeback: &Writeback,
-    stop: &dyn Fn() -> bool,
+    stop: &dyn Fn(u64) -> bool,
 ) -> Result<(), Mp4Error> {
     input.seek(SeekFrom::Start(offset)).map_err(Mp4Error::io("seeking"))?;
     let mut left = len;
     while left > 0 {
-        if stop() {
+        let written = out.stream_position().map_err(Mp4Error::io("checking output position"))?;
+        if stop(written) {
             return Err(Mp4Error::Interrupted(crate::exit::Interrupted));
         }
         let piece = left.min(COPY_PIECE);
@@ -437,7 +440,7 @@ mod tests {
         let src = dir.path().join("in.mp4");
         std::fs::write(&src, input).unwrap();
         let out = dir.path().join("out.mp4");
-        let result = faststart(&src, &Destination::File(out.clone()), options, &|| false);
+        let result = faststart(&src, &Destination::File(out.clone()), options, &|_| false);
         let bytes = std::fs::read(&out).unwrap_or_default();
         (result, bytes, dir)
     }
@@ -548,7 +551,7 @@ mod tests {
         let src = dir.path().join("in.mp4");
         std::fs::write(&src, &input).unwrap();
         let calls = std::cell::Cell::new(0);
-        let stop = || {
+        let stop = |_| {
             calls.set(calls.get() + 1);
             calls.get() > 1
         };
