@@ -63,7 +63,7 @@ one() {
     case $1 in
         cp) run cp cp "$IN" "$WORK/out.mp4" ;;
         cp+sync) run cp+sync sh -c 'cp "$1" "$2" && sync "$2"' sh "$IN" "$WORK/out.mp4" ;;
-        ffmpeg) run ffmpeg $F -i "$IN" -map 0 -c copy -movflags +faststart "$WORK/out.mp4" ;;
+        ffmpeg) run ffmpeg $F -i "$IN" -c copy -movflags +faststart "$WORK/out.mp4" ;;
         playtube) run playtube "$BIN" --quiet faststart "$IN" -o "$WORK/out.mp4" ;;
     esac
 }
