@@ -59,8 +59,8 @@ pub struct Rewrite {
 
 /// Make `input` faststart, writing to `dest`. `stop` is called between pieces of the copy with the
 /// bytes written so far (for a progress bar); when it returns true the temp file is removed and
-/// [`Mp4Error::Interrupted`] returned. Nothing is written
-/// until the input has been fully checked (box sizes, every chunk offset).
+/// [`Mp4Error::Interrupted`] returned. Nothing is written until the input has been fully checked
+/// (box sizes, every chunk offset), and the output is checked again before it is renamed into place.
 pub fn faststart(
     input: &Path,
     dest: &Destination,
