@@ -584,6 +584,36 @@ mod tests {
         assert_eq!(&out[ftyp.len() + moov.len()..], &mdat[..]);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Damaged files (bytes overwritten anywhere) give an error or a checked output, never a
+        /// panic, and never leave a temp file behind.
+        #[test]
+        fn damaged_input_never_panics_or_leaves_temp_files(
+            hits in proptest::collection::vec((0usize..400, proptest::prelude::any::<u8>()), 1..6)
+        ) {
+            let ftyp = boxed(b"ftyp", b"isom\0\0\0\0");
+            let mdat = boxed(b"mdat", &[7; 64]);
+            let start = (ftyp.len() + 8) as u32;
+            let mut input = [ftyp, mdat, moov(vec![trak(stco(&[start, start + 9])), trak(stco(&[start + 30]))])].concat();
+            for (at, byte) in hits {
+                let len = input.len();
+                input[at % len] = byte;
+            }
+            let (result, out, dir) = run(&input, &Options::default());
+            if let Ok(Outcome::Rewritten(_)) = result {
+                proptest::prop_assert!(tables(&out).iter().flat_map(|(_, e)| e).all(|&o| (o as usize) < out.len()));
+            }
+            let leftovers = entries(dir.path()).into_iter().filter(|n| n.ends_with(".partial")).count();
+            proptest::prop_assert_eq!(leftovers, 0);
+        }
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    }
+
     #[test]
     fn stco_with_a_wrong_entry_count_is_corrupt() {
         let mut table = stco(&[1, 2]);
