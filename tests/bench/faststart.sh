@@ -74,8 +74,11 @@ for i in $(seq 1 "$RUNS"); do
     echo "run $i/$RUNS done"
 done
 
-# Check the last playtube output really is faststart and complete.
+# Check a playtube output really is faststart and complete (untimed).
+rm -f "$WORK/out.mp4"
+"$BIN" --quiet faststart "$IN" -o "$WORK/out.mp4"
 "$BIN" --json probe "$WORK/out.mp4" | grep -q '"faststart": true' || { echo "playtube output is not faststart!"; exit 1; }
+[ "$(stat -c %s "$WORK/out.mp4")" = "$in_bytes" ] || { echo "playtube output has the wrong size!"; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A WALL RSS
