@@ -29,6 +29,9 @@ for name, r in (("ffprobe", ffprobe), ("playtube probe", playtube)):
     print(f"{name:15} median {r['median'] * 1000:6.1f} ms   min {r['min'] * 1000:6.1f} ms")
 print(f"ratio playtube/ffprobe: median {playtube['median'] / ffprobe['median']:.2f}x, "
       f"min {playtube['min'] / ffprobe['min']:.2f}x (target < 1.2x)")
+cpu = lambda r: r["user"] + r["system"]
+print(f"CPU time (user+system, children included): ffprobe {cpu(ffprobe) * 1000:.1f} ms, "
+      f"playtube {cpu(playtube) * 1000:.1f} ms, ratio {cpu(playtube) / cpu(ffprobe):.2f}x")
 PY
 
 echo "== interleaved"
