@@ -34,6 +34,7 @@ complete -c playtube -n "__fish_playtube_needs_command" -s v -l verbose -d 'Say 
 complete -c playtube -n "__fish_playtube_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_needs_command" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l out -d 'The project directory whose completions/ and man/ folders are (re)written' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
@@ -45,5 +46,24 @@ complete -c playtube -n "__fish_playtube_using_subcommand generate" -s q -l quie
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from generate help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l asset -d 'Print every delivery URL of this asset: progressive stream, each quality, HLS master, thumbnail and watch page (with --json: a stream-config object)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l verify -d 'Check a signed URL offline and say why it would be refused (exit 1) or until when it works (exit 0)' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l expires -d 'When the link stops working: a duration (90s, 15m, 1h, 7d, 1h30m) or a Unix time in seconds (1767225600). Default: [sign] expires, else 1h' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l base-url -d 'Prefix for the printed links, e.g. https://cdn.example.com (default: [sign] base_url, else the bare path)' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l ip -d 'Bind the link to one client address (IPv4 or IPv6). With --verify: the client address to check' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l kid -d 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l key-file -d 'Read the default key from this file (one trailing newline is ignored)' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l qualities -d 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l root -d 'With --asset: an assets root to read the asset\'s qualities (and which files exist) from' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from generate sign help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from generate sign help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from generate sign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

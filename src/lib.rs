@@ -27,5 +27,6 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
     let settings = Settings::from_cli(&cli)?;
     match &cli.command {
         Command::Generate(args) => cmd::generate::run(&settings, args),
+        Command::Sign(args) => cmd::sign::run(&settings, args),
     }
 }

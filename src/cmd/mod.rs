@@ -3,6 +3,7 @@
 //! the batch bookkeeping that keeps going past a bad input and exits 1 at the end.
 
 pub mod generate;
+pub mod sign;
 
 use crate::exit::Code;
 use crate::ui::Output;
