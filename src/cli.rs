@@ -69,7 +69,7 @@ pub struct GenerateArgs {
 #[command(group(clap::ArgGroup::new("what").required(true).args(["path", "asset", "verify"])))]
 pub struct SignArgs {
     /// The delivery path to sign: /stream/ID, /stream/ID/QUALITY, /hls/ID/master.m3u8 (the token admits
-    /// the whole /hls/ID/ tree), /thumb/ID or /watch/ID.
+    /// the whole /hls/ID/ tree), /thumb/ID or /watch/ID; also /health and /stats when serve protects them.
     #[arg(value_name = "PATH")]
     pub path: Option<String>,
 

@@ -13,8 +13,8 @@
 //! ```
 //!
 //! `scope` is what the token admits: the exact path `/stream/{id}`, `/stream/{id}/{quality}`,
-//! `/thumb/{id}` or `/watch/{id}`, or the whole HLS tree `/hls/{id}/` (master, variant playlists and
-//! segments). `ip` and `kid` are empty strings in the canonical form when absent from the URL.
+//! `/thumb/{id}`, `/watch/{id}`, `/health` or `/stats`, or the whole HLS tree `/hls/{id}/` (master, variant
+//! playlists and segments). `ip` and `kid` are empty strings in the canonical form when absent from the URL.
 
 pub mod playlist;
 pub mod query;
@@ -198,12 +198,15 @@ pub enum Scope {
     Hls(AssetId),
     Thumb(AssetId),
     Watch(AssetId),
+    /// `/health` and `/stats`: signed only when `serve` is configured to protect them.
+    Health,
+    Stats,
 }
 
 /// A path that is not a delivery route, so no token can admit it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a delivery path; sign /stream/ID, /stream/ID/QUALITY, /hls/ID/master.m3u8 (or any file under /hls/ID/), /thumb/ID or /watch/ID"
+    "{0:?} is not a signable path; sign /stream/ID, /stream/ID/QUALITY, /hls/ID/master.m3u8 (or any file under /hls/ID/), /thumb/ID, /watch/ID, /health or /stats"
 )]
 pub struct NotDeliveryPath(pub String);
 
@@ -221,6 +224,8 @@ impl Scope {
             ["stream", a, q] => Ok(Scope::StreamQuality(id(a)?, quality(q)?)),
             ["thumb", a] => Ok(Scope::Thumb(id(a)?)),
             ["watch", a] => Ok(Scope::Watch(id(a)?)),
+            ["health"] => Ok(Scope::Health),
+            ["stats"] => Ok(Scope::Stats),
             ["hls", a, f] if *f == MASTER_PLAYLIST => Ok(Scope::Hls(id(a)?)),
             ["hls", a, q, f] => {
                 quality(q)?;
@@ -238,18 +243,20 @@ impl Scope {
         if let Some(inner) = s.strip_prefix("/hls/").and_then(|r| r.strip_suffix('/')) {
             return AssetId::parse(inner).ok().map(Scope::Hls);
         }
+        // Every other scope is the exact path it admits; an HLS file path is not an HLS scope.
         match Scope::for_path(s) {
-            Ok(scope @ (Scope::Stream(_) | Scope::StreamQuality(..) | Scope::Thumb(_) | Scope::Watch(_))) => {
-                Some(scope)
-            }
-            _ => None,
+            Ok(Scope::Hls(_)) | Err(_) => None,
+            Ok(scope) => Some(scope),
         }
     }
 
-    /// The asset the scope belongs to.
-    pub fn asset(&self) -> &AssetId {
+    /// The asset the scope belongs to (`None` for `/health` and `/stats`).
+    pub fn asset(&self) -> Option<&AssetId> {
         match self {
-            Scope::Stream(a) | Scope::StreamQuality(a, _) | Scope::Hls(a) | Scope::Thumb(a) | Scope::Watch(a) => a,
+            Scope::Stream(a) | Scope::StreamQuality(a, _) | Scope::Hls(a) | Scope::Thumb(a) | Scope::Watch(a) => {
+                Some(a)
+            }
+            Scope::Health | Scope::Stats => None,
         }
     }
 
@@ -267,6 +274,8 @@ impl fmt::Display for Scope {
             Scope::Hls(a) => write!(f, "/hls/{a}/"),
             Scope::Thumb(a) => write!(f, "/thumb/{a}"),
             Scope::Watch(a) => write!(f, "/watch/{a}"),
+            Scope::Health => f.write_str("/health"),
+            Scope::Stats => f.write_str("/stats"),
         }
     }
 }

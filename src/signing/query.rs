@@ -219,7 +219,7 @@ mod tests {
     fn arb_token() -> impl Strategy<Value = Token> {
         (
             "[A-Za-z0-9_-]{1,64}",
-            prop_oneof![Just(0u8), Just(1), Just(2), Just(3), Just(4)],
+            0u8..7,
             "[a-z0-9]{1,8}",
             any::<u64>(),
             proptest::option::of(any::<[u8; 4]>().prop_map(IpAddr::from)),
@@ -235,7 +235,9 @@ mod tests {
                     1 => Scope::StreamQuality(id, q),
                     2 => Scope::Hls(id),
                     3 => Scope::Thumb(id),
-                    _ => Scope::Watch(id),
+                    4 => Scope::Watch(id),
+                    5 => Scope::Health,
+                    _ => Scope::Stats,
                 };
                 let ip = v4.or(v6);
                 Token { claims: Claims { scope, expires, ip, kid: kid.map(|k| KeyId::parse(&k).unwrap()) }, sig }

@@ -57,6 +57,8 @@ fn every_delivery_path_maps_to_its_scope() {
         ("/hls/abc/720p/init.mp4", "/hls/abc/"),
         ("/thumb/abc", "/thumb/abc"),
         ("/watch/abc", "/watch/abc"),
+        ("/stats", "/stats"),
+        ("/health", "/health"),
     ];
     for (path, scope) in cases {
         assert_eq!(Scope::for_path(path).unwrap().to_string(), scope, "{path}");
@@ -67,8 +69,8 @@ fn every_delivery_path_maps_to_its_scope() {
 #[test]
 fn non_delivery_paths_have_no_scope() {
     for path in [
-        "/health",
-        "/stats",
+        "/health/x",
+        "/stats/",
         "/hls/abc/",
         "/hls/abc/other.m3u8",
         "/hls/abc/720p/../../x/720p/a.ts",
@@ -179,6 +181,8 @@ fn a_token_for_asset_a_never_admits_asset_b() {
         ("/hls/aaa/", "/stream/aaa"),
         ("/thumb/aaa", "/thumb/bbb"),
         ("/watch/aaa", "/hls/aaa/master.m3u8"),
+        ("/stats", "/health"),
+        ("/health", "/stream/aaa"),
     ] {
         let t = claims(scope, NOW + 60).sign(&key(1));
         assert_eq!(code(check(&t, other, None, NOW)), "wrong_scope", "{scope} on {other}");
