@@ -16,6 +16,7 @@ pub mod exit;
 pub mod inputs;
 pub mod layout;
 pub mod pipeline;
+pub mod server;
 pub mod ui;
 
 use cli::{Cli, Command};
@@ -26,5 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
     let settings = Settings::from_cli(&cli)?;
     match &cli.command {
         Command::Generate(args) => cmd::generate::run(&settings, args),
+        Command::Serve(args) => cmd::serve::run(&settings, args),
+        Command::Stats(args) => cmd::stats::run(&settings, args),
     }
 }

@@ -3,6 +3,8 @@
 //! the batch bookkeeping that keeps going past a bad input and exits 1 at the end.
 
 pub mod generate;
+pub mod serve;
+pub mod stats;
 
 use crate::exit::Code;
 use crate::ui::Output;
