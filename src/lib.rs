@@ -16,6 +16,7 @@ pub mod exit;
 pub mod inputs;
 pub mod layout;
 pub mod pipeline;
+pub mod server;
 pub mod signing;
 pub mod ui;
 
@@ -28,5 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
     match &cli.command {
         Command::Generate(args) => cmd::generate::run(&settings, args),
         Command::Sign(args) => cmd::sign::run(&settings, args),
+        Command::Serve(args) => cmd::serve::run(&settings, args),
+        Command::Stats(args) => cmd::stats::run(&settings, args),
     }
 }

@@ -3,7 +3,9 @@
 //! the batch bookkeeping that keeps going past a bad input and exits 1 at the end.
 
 pub mod generate;
+pub mod serve;
 pub mod sign;
+pub mod stats;
 
 use crate::exit::Code;
 use crate::ui::Output;
