@@ -210,7 +210,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__serve)
-            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --workers --max-connections --access-log --log-format --config --json --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --workers --max-connections --access-log --log-format --require-signatures --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,6 +260,10 @@ _playtube() {
                     ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --require-signatures)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -46,6 +46,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --max-connections 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000'
             cand --access-log 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true'
             cand --log-format 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human'
+            cand --require-signatures 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
             cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
             cand --json 'Print machine-readable JSON on stdout instead of tables'

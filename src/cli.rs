@@ -120,6 +120,11 @@ pub struct ServeArgs {
     /// Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+
+    /// Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch.
+    /// Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured.
+    #[arg(long, value_name = "BOOL")]
+    pub require_signatures: Option<bool>,
 }
 
 #[derive(Debug, Args)]

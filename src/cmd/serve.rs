@@ -30,6 +30,12 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
         serve.server.root.display(),
         listener.local_addr()?
     ));
+    let auth = &serve.server.auth;
+    if auth.enabled() {
+        settings.output.info(format_args!("playtube: {}", auth.describe()));
+    } else {
+        settings.output.warn(auth.describe());
+    }
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
         crate::server::run(listener, serve.server, shutdown_signal()).await

@@ -388,4 +388,44 @@ mod tests {
             assert!(check_base_url(bad).is_err(), "{bad}");
         }
     }
+
+    /// `serve`'s signature switches, resolved by `config::serve` from flags > env > `[serve]` > default.
+    fn serve_auth(argv: &[&str], env: &[(&str, &str)], toml: &str) -> anyhow::Result<crate::server::auth::AuthConfig> {
+        use clap::Parser;
+        let mut full = vec!["playtube", "serve", "--root", "/r"];
+        full.extend_from_slice(argv);
+        let cli = crate::cli::Cli::try_parse_from(full).unwrap();
+        let crate::cli::Command::Serve(args) = &cli.command else { panic!("not serve") };
+        crate::config::serve::ServeSettings::resolve(&settings(toml, env), args).map(|s| s.server.auth)
+    }
+
+    #[test]
+    fn serve_requires_links_by_default_only_when_a_key_exists() {
+        let open = serve_auth(&[], &[], "").unwrap();
+        assert!(!open.require && open.keys.is_empty());
+        let secured = serve_auth(&[], &[("PLAYTUBE_SECRET_KEY", K32)], "").unwrap();
+        assert!(secured.require && !secured.health && !secured.stats && !secured.cdn);
+        assert_eq!(secured.policy, Policy::default());
+    }
+
+    #[test]
+    fn serve_signature_switches_layer_flag_over_env_over_file() {
+        let key = ("PLAYTUBE_SECRET_KEY", K32);
+        let file = "[serve]\nrequire_signatures = false\nstats_requires_signature = true\nbehind_cdn = true\nclient_ip_header = \"X-Real-IP\"\n";
+        let a = serve_auth(&[], &[key], file).unwrap();
+        assert!(!a.require && a.stats && a.cdn);
+        assert_eq!(a.client_ip_header.unwrap().as_str(), "x-real-ip");
+        assert!(serve_auth(&[], &[key, ("PLAYTUBE_REQUIRE_SIGNATURES", "true")], file).unwrap().require);
+        let flag =
+            serve_auth(&["--require-signatures", "false"], &[key, ("PLAYTUBE_REQUIRE_SIGNATURES", "true")], file);
+        assert!(!flag.unwrap().require);
+    }
+
+    #[test]
+    fn serve_refuses_to_require_links_it_cannot_check() {
+        let err = serve_auth(&["--require-signatures", "true"], &[], "").unwrap_err();
+        assert!(err.downcast_ref::<UsageError>().unwrap().message.contains("no signing key"));
+        let err = serve_auth(&[], &[("PLAYTUBE_SECRET_KEY", K32)], "[serve]\nclient_ip_header = \"bad header\"\n");
+        assert!(err.unwrap_err().to_string().contains("client_ip_header"));
+    }
 }

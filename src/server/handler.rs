@@ -15,6 +15,7 @@ use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 
 use super::access::{AccessLog, CacheOutcome};
+use super::auth::{self, Gate};
 use super::body::{Body, Content, Piece, Pieces, Source};
 use super::conditional::{self, Precondition, Validators};
 use super::cors::{self, Preflight};
@@ -41,6 +42,7 @@ pub fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> {
         let mut log = AccessLog::new(&parts.method, &parts.uri, started);
         log.status = response.status().as_u16();
         log.cache = cache;
+        log.reason = response.extensions().get::<auth::Refusal>().map(|r| r.0);
         log
     });
     response.body_mut().observe(Arc::clone(&shared.stats), log);
@@ -64,7 +66,12 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
     if parts.method == Method::OPTIONS {
         return options(shared, &parts.headers);
     }
-    // Gate: signed-URL verification (server::auth) is called here and returns 403 with a reason code.
+    // Gate: signed-URL verification; a refusal is a 403 naming the reason.
+    let signed = match shared.config.auth.check(&auth::route_path(&route), parts, auth::unix_now()) {
+        Gate::Open => None,
+        Gate::Signed(token) => Some(token),
+        Gate::Refused(err) => return auth::refused(&err),
+    };
 
     // Route.
     let (path, kind) = match target(shared, route) {
@@ -81,9 +88,20 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
         Err(err) => return file_error(&path, err),
     };
     *cache = found.cache;
+    // A signed playlist is this request's copy carrying its token; the cache keeps the file's bytes.
+    let found = match (&signed, kind) {
+        (Some(token), Kind::Playlist) => auth::signed_playlist(found, parts.uri.path(), token),
+        _ => found,
+    };
     // Decide, then render.
     let served = decide(&parts.headers, &found.meta);
-    render(shared, &path, kind, found, served)
+    let mut response = render(shared, &path, kind, found, served);
+    if signed.is_some() {
+        let cc =
+            auth::signed_cache_control(&shared.cache_control(kind), kind == Kind::Playlist, shared.config.auth.cdn);
+        response.headers_mut().insert(header::CACHE_CONTROL, cc);
+    }
+    response
 }
 
 enum Target {
