@@ -244,6 +244,29 @@ fn playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another() {
 }
 
 #[test]
+fn head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes() {
+    let srv = server(|_| {});
+    let t = token("/hls/aaa/", now() + 600);
+    let path = format!("/hls/aaa/360p/playlist.m3u8?{}", t.to_query());
+    let full = srv.get(&path);
+    assert!(full.text().contains(&t.sig_text()));
+    let head = request(srv.addr, "HEAD", &path, &[]);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), full.header("content-length"));
+    assert!(head.body.is_empty());
+    let tail = srv.get_with(&path, &[("Range", "bytes=-20")]);
+    assert_eq!(tail.status, 206);
+    assert_eq!(tail.body, full.body[full.body.len() - 20..]);
+    let etag = full.header("etag").unwrap();
+    let again = srv.get_with(&path, &[("If-None-Match", etag)]);
+    assert_eq!(again.status, 304);
+    assert_eq!(again.header("cache-control"), Some("private, max-age=5"));
+    // Another token's validator does not match this token's body.
+    let other = format!("/hls/aaa/360p/playlist.m3u8?{}", token("/hls/aaa/", now() + 900).to_query());
+    assert_eq!(srv.get_with(&other, &[("If-None-Match", etag)]).status, 200);
+}
+
+#[test]
 fn signed_media_is_private_unless_a_cdn_is_configured() {
     let srv = server(|_| {});
     let resp = srv.get(&signed("/stream/aaa", "/stream/aaa"));
@@ -448,4 +471,35 @@ fn ffmpeg_decodes_a_signed_hls_asset_with_zero_refused_requests() {
     assert_eq!(refused, 0, "{lines:#?}");
     // master + 2 variant playlists + 6 .ts + init + 6 .m4s
     assert!(ok >= 16, "expected every playlist and segment to be fetched: {lines:#?}");
+}
+
+/// The first two stderr lines of `playtube serve` on 127.0.0.1:0 (then the child is stopped).
+fn serve_banner(env: &[(&str, &str)]) -> Vec<String> {
+    use std::io::BufRead;
+    let root = assets();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_playtube"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("PLAYTUBE_") || key == "GO_VIDEO_SECRET_KEY" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("HOME", root.path()).env("NO_COLOR", "1").current_dir(root.path()).envs(env.iter().copied());
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--root"]).arg(root.path());
+    let mut child = cmd.stderr(std::process::Stdio::piped()).spawn().expect("playtube serve starts");
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let banner: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    banner
+}
+
+#[test]
+fn serve_says_at_start_up_whether_links_are_required() {
+    let open = serve_banner(&[]);
+    assert!(open[1].contains("warning: no signing key configured"), "{open:?}");
+    let secured = serve_banner(&[("PLAYTUBE_SECRET_KEY", KEY)]);
+    assert_eq!(secured[1], "playtube: signed links required on /stream /hls /thumb /watch (keys: default)");
+    let off = serve_banner(&[("PLAYTUBE_SECRET_KEY", KEY), ("PLAYTUBE_REQUIRE_SIGNATURES", "false")]);
+    assert!(off[1].contains("require_signatures = false"), "{off:?}");
 }

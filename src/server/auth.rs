@@ -108,6 +108,15 @@ pub fn route_path(route: &Route) -> String {
 }
 
 impl AuthConfig {
+    /// The gate step of the handler: `Open` at once when nothing is gated (no allocation, no clock),
+    /// else [`check`](Self::check) against the route's canonical path and the current time.
+    pub fn gate(&self, route: &Route, parts: &Parts) -> Gate {
+        if !self.enabled() {
+            return Gate::Open;
+        }
+        self.check(&route_path(route), parts, unix_now())
+    }
+
     /// Check one request against its route's canonical path at time `now` (Unix seconds).
     pub fn check(&self, path: &str, parts: &Parts, now: u64) -> Gate {
         let needed = match path {

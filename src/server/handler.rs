@@ -67,7 +67,7 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
         return options(shared, &parts.headers);
     }
     // Gate: signed-URL verification; a refusal is a 403 naming the reason.
-    let signed = match shared.config.auth.check(&auth::route_path(&route), parts, auth::unix_now()) {
+    let signed = match shared.config.auth.gate(&route, parts) {
         Gate::Open => None,
         Gate::Signed(token) => Some(token),
         Gate::Refused(err) => return auth::refused(&err),
