@@ -25,41 +25,36 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
         )
     })?;
     listener.set_nonblocking(true).context("making the listener non-blocking")?;
-    settings.output.info(format_args!(
-        "playtube: serving {} on http://{} (Ctrl-C to stop)",
-        serve.server.root.display(),
-        listener.local_addr()?
-    ));
-    let auth = &serve.server.auth;
-    if auth.enabled() {
-        settings.output.info(format_args!("playtube: {}", auth.describe()));
-    } else {
-        settings.output.warn(auth.describe());
-    }
+    let local = listener.local_addr()?;
+    let root = serve.server.root.clone();
+    // Say whether signed links are required (a warning when everything is served openly).
+    let auth_line = (serve.server.auth.enabled(), serve.server.auth.describe());
     runtime.block_on(async move {
+        // Signal handlers first, so a signal sent right after the announcement is never missed.
+        let shutdown = shutdown_signal().context("installing SIGTERM/SIGINT handlers")?;
         let listener = tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
-        crate::server::run(listener, serve.server, shutdown_signal()).await
+        settings.output.info(format_args!("playtube: serving {} on http://{local} (Ctrl-C to stop)", root.display()));
+        match &auth_line {
+            (true, line) => settings.output.info(format_args!("playtube: {line}")),
+            (false, line) => settings.output.warn(line),
+        }
+        crate::server::run(listener, serve.server, shutdown).await
     })?;
     Ok(Code::Success)
 }
 
-/// Resolves on the first SIGTERM or SIGINT.
-async fn shutdown_signal() {
+/// A future that resolves on the first SIGTERM or SIGINT; the handlers are installed when this is called.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
-    let term = signal(SignalKind::terminate());
-    let int = signal(SignalKind::interrupt());
-    match (term, int) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-    tracing::info!("shutdown signal received");
+        tracing::info!("shutdown signal received");
+    })
 }
 
 /// Logs go to stderr: readable lines or JSON objects. `--quiet` keeps warnings and errors only (the

@@ -427,6 +427,16 @@ mod tests {
     }
 
     #[test]
+    fn example_config_documents_the_real_defaults() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/playtube.toml")).unwrap();
+        let from_file = resolve(&["--root", "/r"], &[], &text).unwrap();
+        let defaults = resolve(&["--root", "/r"], &[], "").unwrap();
+        assert_eq!(format!("{:?}", from_file.server), format!("{:?}", defaults.server));
+        assert_eq!(from_file.addr, defaults.addr);
+        assert_eq!(from_file.log_format, defaults.log_format);
+    }
+
+    #[test]
     fn missing_root_is_a_usage_error_with_a_hint() {
         let err = resolve(&[], &[], "").unwrap_err();
         assert_eq!(crate::exit::code_for(&err), crate::exit::Code::Usage);
