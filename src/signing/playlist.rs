@@ -242,6 +242,24 @@ mod tests {
         assert_eq!(rewrite(text, "/hls/abc/720p/playlist.m3u8", &t), text);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn rewriting_never_panics_keeps_lines_and_is_idempotent(
+            lines in proptest::collection::vec(
+                "(#EXT-X-MAP:URI=\"[a-z0-9_./?=&\"-]{0,20}\"|#EXTINF:[0-9.]{1,4},|[a-z0-9_./?#&=:-]{0,24}|#[ -~]{0,30}|\\PC{0,12})",
+                0..12,
+            ),
+            crlf in proptest::bool::ANY,
+        ) {
+            let t = token("abc");
+            let text = lines.join(if crlf { "\r\n" } else { "\n" });
+            let once = rewrite(&text, "/hls/abc/360p/playlist.m3u8", &t);
+            proptest::prop_assert_eq!(once.lines().count(), text.lines().count());
+            let twice = rewrite(&once, "/hls/abc/360p/playlist.m3u8", &t);
+            proptest::prop_assert_eq!(&twice, &once);
+        }
+    }
+
     #[test]
     fn dot_segments_are_resolved_like_a_browser() {
         assert_eq!(resolve("/hls/a/master.m3u8", "360p/p.m3u8").as_deref(), Some("/hls/a/360p/p.m3u8"));
