@@ -162,6 +162,9 @@ fn a_signed_hls_link_verifies_for_every_file_of_that_asset_only() {
             .success()
             .stdout(predicate::str::starts_with("valid: admits /hls/abc/ until"));
     }
+    let prefixed = signed(&["/stream/abc", "--base-url", "https://cdn.example.com/videos"]);
+    assert!(prefixed.starts_with("https://cdn.example.com/videos/stream/abc?"), "{prefixed}");
+    sign_cmd(&["--verify", &prefixed]).0.assert().success();
     sign_cmd(&["--verify", &url.replace("/hls/abc/master", "/hls/abd/master")])
         .0
         .assert()

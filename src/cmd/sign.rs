@@ -257,6 +257,12 @@ fn verify(
         Some((p, q)) => (p, Some(q)),
         None => (rest, None),
     };
+    // A base URL with a path prefix (https://cdn.example.com/videos/stream/ID): check the signable
+    // path after the prefix.
+    let path = match Scope::for_path(path) {
+        Ok(_) => path,
+        Err(_) => path.match_indices('/').map(|(i, _)| &path[i..]).find(|p| Scope::for_path(p).is_ok()).unwrap_or(path),
+    };
     let result = signing::verify(&sign.keys, &sign.policy, &Request { path, query, client_ip: client }, now);
     let verdict = match &result {
         Ok(token) => {

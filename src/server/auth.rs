@@ -152,6 +152,24 @@ impl AuthConfig {
         }
     }
 
+    /// The gate of the watch page (`/watch/{id}`, rendered by the player module): checks the page's link
+    /// and hands `render` a signer for the page's media URLs when the page is signed (`None` when links
+    /// are not required). A refusal is returned for the caller to render as its own 403 page.
+    pub fn watch_gate<R>(
+        &self,
+        parts: &Parts,
+        render: impl FnOnce(Option<&dyn Fn(&str) -> String>) -> R,
+    ) -> Result<R, signing::Error> {
+        match self.check(parts.uri.path(), parts, unix_now()) {
+            Gate::Open => Ok(render(None)),
+            Gate::Signed(token) => {
+                let signer = self.media_signer(&token);
+                Ok(render(Some(&signer)))
+            }
+            Gate::Refused(err) => Err(err),
+        }
+    }
+
     /// For a signed watch page: a function that signs each media path of the page with the same claims
     /// (expiry, address, key) as the checked `/watch/{id}` token. It only signs paths of that asset.
     pub fn media_signer<'a>(&'a self, token: &'a Token) -> impl Fn(&str) -> String + 'a {
@@ -325,6 +343,22 @@ mod tests {
         assert_eq!(sign("/hls/other/master.m3u8"), "", "another asset gets nothing");
         assert_eq!(sign("/stats"), "");
         assert_eq!(sign("/not/a/route"), "");
+    }
+
+    #[test]
+    fn the_watch_gate_renders_with_a_signer_only_for_a_valid_page_link() {
+        let auth = AuthConfig { keys: keys(), require: true, ..AuthConfig::default() };
+        let t = Claims { expires: unix_now() + 60, ip: None, ..watch_token(None).claims }
+            .sign(keys().get(Some(&KeyId::parse("k1").unwrap())).unwrap());
+        let page = parts(&format!("/watch/clip?{}", t.to_query()), &[], Some("127.0.0.1:1"));
+        let hls = auth.watch_gate(&page, |signer| signer.map(|s| s("/hls/clip/master.m3u8"))).unwrap();
+        assert!(hls.unwrap().contains("scope=/hls/clip/&kid=k1&sig="));
+        let unsigned = parts("/watch/clip", &[], None);
+        assert_eq!(auth.watch_gate(&unsigned, |s| s.is_some()).unwrap_err().code(), "missing");
+        let other = parts(&format!("/watch/other?{}", t.to_query()), &[], None);
+        assert_eq!(auth.watch_gate(&other, |s| s.is_some()).unwrap_err().code(), "wrong_scope");
+        let open = AuthConfig::default();
+        assert_eq!(open.watch_gate(&unsigned, |s| s.is_some()), Ok(false));
     }
 
     #[test]
