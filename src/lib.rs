@@ -6,6 +6,8 @@
 //! - `cli` (clap types) -> `config` (layered settings) -> `cmd::<name>::run` (orchestration)
 //! - `pipeline` (ffmpeg/ffprobe, MP4 boxes, ladders, HLS) knows nothing of the CLI or HTTP
 //! - `layout` is the one contract between the pipeline that writes assets and the server that reads them
+//! - `signing` (pure HMAC links: scheme, query parser, playlist rewriting) is shared by `cmd::sign` and
+//!   the server's gate (`server::auth`)
 //! - `ui` decides how things print; `exit` maps outcomes to exit codes; `atomic` makes outputs atomic
 
 pub mod atomic;
