@@ -220,3 +220,21 @@ fn reason_messages_never_contain_key_bytes() {
     assert_eq!(err.code(), "bad_signature");
     assert!(!err.to_string().contains("ZZZZ"));
 }
+
+proptest::proptest! {
+    #[test]
+    fn verification_never_panics_on_arbitrary_paths_and_queries(path in "\\PC{0,60}", query in "\\PC{0,200}", now in proptest::num::u64::ANY) {
+        let req = Request { path: &path, query: Some(&query), client_ip: None };
+        let _ = verify(&keyring(), &Policy::default(), &req, now);
+        let _ = Scope::for_path(&path);
+        let _ = Scope::parse(&path);
+    }
+
+    #[test]
+    fn a_valid_token_is_refused_on_any_path_outside_its_scope(path in "/(stream|hls|thumb|watch)/[a-c]{1,2}(/[a-c0-9]{1,3}p?)?(/seg_[0-9]\\.ts)?") {
+        let t = claims("/hls/ab/", NOW + 60).sign(&key(1));
+        let got = check(&t, &path, None, NOW);
+        let inside = path.starts_with("/hls/ab/") && Scope::for_path(&path).is_ok();
+        proptest::prop_assert_eq!(got.is_ok(), inside, "{} -> {:?}", path, got.map(|_| ()));
+    }
+}
