@@ -5,6 +5,9 @@
 pub mod faststart;
 pub mod generate;
 pub mod probe;
+pub mod serve;
+pub mod sign;
+pub mod stats;
 
 use crate::exit::Code;
 use crate::ui::Output;
