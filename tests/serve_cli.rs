@@ -136,8 +136,9 @@ fn sigterm_stops_the_server_with_exit_0() {
 }
 
 #[test]
-fn sigint_stops_the_server_with_exit_0() {
-    let s = Served::start(&["--access-log", "false"], &[], None);
+fn sigint_stops_the_single_threaded_server_with_exit_0() {
+    let s = Served::start(&["--access-log", "false", "--workers", "1"], &[], None);
+    assert_eq!(request(s.addr, "GET", "/hls/abc/master.m3u8", &[]).text(), MASTER);
     s.signal("INT");
     assert_eq!(s.wait(), 0);
 }
