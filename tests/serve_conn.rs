@@ -121,10 +121,14 @@ fn connections_over_the_cap_wait_until_a_slot_frees() {
     assert!(String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&all));
 }
 
+/// Size of the streamed file: far more than a stalled client's socket buffers can absorb, so the
+/// server is still sending when a test replaces the file.
+const BIG: usize = 16 << 20;
+
 /// A server whose streaming reads are small, so a slow reader keeps a response in flight.
 fn slow_stream_server(tweak: impl FnOnce(&mut playtube::server::Config)) -> TestServer {
     let root = assets();
-    write(&root.path().join("big/stream.mp4"), &pattern(8 << 20, 11));
+    write(&root.path().join("big/stream.mp4"), &pattern(BIG, 11));
     TestServer::start(root, |c| {
         c.chunk_size = 64 << 10;
         c.max_inflight_bytes = 128 << 10;
@@ -139,7 +143,7 @@ fn start_big_download(s: &TestServer) -> TcpStream {
     c.write_all(b"GET /stream/big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
     let head = read_head(&mut c);
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.contains("content-length: 8388608"), "{head}");
+    assert!(head.contains(&format!("content-length: {BIG}")), "{head}");
     c
 }
 
@@ -169,8 +173,8 @@ fn shutdown_lets_a_response_in_flight_finish_and_stops_accepting() {
     let (rest, _) = read_until_closed(&mut c);
     let mut body = first;
     body.extend(rest);
-    assert_eq!(body.len(), 8 << 20, "in-flight response was cut");
-    assert!(body == pattern(8 << 20, 11));
+    assert_eq!(body.len(), BIG, "in-flight response was cut");
+    assert!(body == pattern(BIG, 11));
     s.join().unwrap();
 }
 
@@ -189,14 +193,14 @@ fn file_renamed_over_while_streaming_keeps_serving_the_old_version() {
     let s = slow_stream_server(|_| {});
     let mut c = start_big_download(&s);
     let mut body = read_n(&mut c, 300_000);
-    write(&s.path("big/.stream.new"), &pattern(8 << 20, 99));
+    write(&s.path("big/.stream.new"), &pattern(BIG, 99));
     std::fs::rename(s.path("big/.stream.new"), s.path("big/stream.mp4")).unwrap();
     let (rest, _) = read_until_closed(&mut c);
     body.extend(rest);
-    assert_eq!(body.len(), 8 << 20);
-    assert!(body == pattern(8 << 20, 11), "bytes of two versions were mixed");
+    assert_eq!(body.len(), BIG);
+    assert!(body == pattern(BIG, 11), "bytes of two versions were mixed");
     let fresh = s.get_with("/stream/big", &[("Range", "bytes=0-99")]);
-    assert_eq!(fresh.body, pattern(8 << 20, 99)[..100]);
+    assert_eq!(fresh.body, pattern(BIG, 99)[..100]);
 }
 
 #[test]
@@ -207,8 +211,8 @@ fn file_truncated_while_streaming_aborts_the_response_and_the_server_lives_on() 
     std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
     let (rest, _) = read_until_closed(&mut c);
     body.extend(rest);
-    assert!(body.len() < 8 << 20, "a truncated file cannot give a complete body");
-    assert!(body == pattern(8 << 20, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+    assert!(body.len() < BIG, "a truncated file cannot give a complete body");
+    assert!(body == pattern(BIG, 11)[..body.len()], "the bytes that were sent all belong to the old version");
     assert_eq!(s.get("/health").status, 200);
     assert_eq!(s.get("/stream/big").body.len(), 1000);
 }
@@ -220,18 +224,66 @@ fn file_rewritten_in_place_while_streaming_is_cut_not_mixed() {
     let mut body = read_n(&mut c, 300_000);
     let mtime = std::fs::metadata(s.path("big/stream.mp4")).unwrap().modified().unwrap();
     let mut f = std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap();
-    f.write_all(&pattern(8 << 20, 50)).unwrap();
+    f.write_all(&pattern(BIG, 50)).unwrap();
     f.set_modified(mtime + Duration::from_secs(2)).unwrap();
     drop(f);
     let (rest, _) = read_until_closed(&mut c);
     body.extend(rest);
-    let old = pattern(8 << 20, 11);
+    let old = pattern(BIG, 11);
     // Whatever arrived before the change was noticed may include at most the chunks already in
     // flight; the response must end early rather than continue with the new version.
-    assert!(body.len() < 8 << 20, "a rewritten file must not give a complete body");
+    assert!(body.len() < BIG, "a rewritten file must not give a complete body");
     let first_diff = body.iter().zip(&old).position(|(a, b)| a != b);
     if let Some(at) = first_diff {
         // Bytes read from the page cache between the write and the check belong to one chunk at most.
         assert!(body.len() - at <= 64 << 10, "new-version bytes beyond one chunk: diff at {at}, len {}", body.len());
     }
+}
+
+#[test]
+fn many_downloads_share_a_one_chunk_budget_without_stalling() {
+    let root = assets();
+    write(&root.path().join("big/stream.mp4"), &pattern(2 << 20, 21));
+    let s = TestServer::start(root, |c| {
+        c.chunk_size = 64 << 10;
+        c.max_inflight_bytes = 64 << 10;
+    });
+    let addr = s.addr;
+    let clients: Vec<_> = (0..16)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let range = format!("bytes={}-", i * 1000);
+                let r = request(addr, "GET", "/stream/big", &[("Range", &range)]);
+                (i, r)
+            })
+        })
+        .collect();
+    let want = pattern(2 << 20, 21);
+    for c in clients {
+        let (i, r) = c.join().unwrap();
+        assert_eq!(r.status, 206);
+        assert!(r.body == want[i * 1000..], "client {i} got a wrong or short body ({} bytes)", r.body.len());
+    }
+    let v = s.stats();
+    assert_eq!(v["chunks_in_flight_bytes"], 0, "every chunk's budget came back");
+}
+
+#[test]
+fn reader_that_stops_reading_is_disconnected_after_the_idle_timeout() {
+    let s = slow_stream_server(|c| c.idle_timeout = Duration::from_millis(300));
+    let mut c = start_big_download(&s);
+    // Stop reading until the server has had time to fill the socket buffers and give up.
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(10);
+    loop {
+        let active = s.stats()["active_connections"].as_u64().unwrap();
+        // The /stats request itself is one connection; the stalled download is the other.
+        if active <= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "stalled connection still open after {:?}", started.elapsed());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (rest, _) = read_until_closed(&mut c);
+    assert!(rest.len() < BIG, "the stalled response cannot have completed");
 }
