@@ -2,6 +2,9 @@
 //! ladders and HLS packages. It knows nothing of the command line or of HTTP; commands in `cmd/` call
 //! into it and print its results.
 
+pub mod encode;
+pub mod hls;
+pub mod ladder;
 pub mod mp4;
 pub mod probe;
 pub mod process;
