@@ -45,9 +45,59 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what a video is made of: container, duration, streams, rotation, frame rate, faststart.
+    ///
+    /// Takes files and directories (walked for media files). Prints a table per file on a terminal,
+    /// or JSON with --json (one object for a single file, an array otherwise). A file that cannot be
+    /// read is reported on one line and the others still print; the exit status is then 1.
+    Probe(ProbeArgs),
+
+    /// Move the MP4 index (moov) in front of the media data so playback starts before the download ends.
+    ///
+    /// Native and lossless: boxes are moved and chunk offsets rewritten, no media is re-encoded. The
+    /// output is written to a temp file beside it and renamed when complete, so it is never left
+    /// half-written. Files that are already faststart, and fragmented MP4s, are reported and copied
+    /// unchanged (left alone with --in-place).
+    Faststart(FaststartArgs),
+
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Media files, or directories to search for them.
+    #[arg(required = true, value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Also write a JPEG thumbnail of the (single) input to this file.
+    #[arg(long, value_name = "OUT.jpg", value_hint = ValueHint::FilePath, conflicts_with = "thumbnail_dir")]
+    pub thumbnail: Option<PathBuf>,
+
+    /// Write a JPEG thumbnail of each input into this directory, as <name>.jpg.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub thumbnail_dir: Option<PathBuf>,
+
+    /// When to take the thumbnail: seconds (12.5) or a percentage of the duration (10%).
+    #[arg(long, value_name = "TIME", default_value = "10%", allow_hyphen_values = true)]
+    pub at: crate::pipeline::thumbnail::At,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("destination").required(true).args(["output", "in_place"]))]
+pub struct FaststartArgs {
+    /// MP4 files (several only with --in-place; directories are searched for .mp4/.m4v/.m4a/.mov).
+    #[arg(required = true, value_name = "IN", value_hint = ValueHint::AnyPath)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the result here (a single input only).
+    #[arg(short, long, value_name = "OUT", value_hint = ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+
+    /// Replace each input with its faststart version (atomically: a temp file renamed over it).
+    #[arg(long)]
+    pub in_place: bool,
 }
 
 #[derive(Debug, Args)]
@@ -73,5 +123,27 @@ mod tests {
         assert!(cli.json);
         assert_eq!(cli.verbose, 2);
         assert_eq!(cli.color, ColorChoice::Never);
+    }
+
+    #[test]
+    fn faststart_needs_exactly_one_destination() {
+        assert!(Cli::try_parse_from(["playtube", "faststart", "a.mp4"]).is_err());
+        assert!(Cli::try_parse_from(["playtube", "faststart", "a.mp4", "-o", "b.mp4", "--in-place"]).is_err());
+        assert!(Cli::try_parse_from(["playtube", "faststart", "a.mp4", "b.mp4", "--in-place"]).is_ok());
+    }
+
+    #[test]
+    fn probe_time_accepts_seconds_and_percent_and_defaults_to_ten_percent() {
+        use crate::pipeline::thumbnail::At;
+        let Command::Probe(args) = Cli::try_parse_from(["playtube", "probe", "a.mp4"]).unwrap().command else {
+            panic!("not probe")
+        };
+        assert_eq!(args.at, At::Percent(10.0));
+        let Command::Probe(args) = Cli::try_parse_from(["playtube", "probe", "a.mp4", "--at", "12.5"]).unwrap().command
+        else {
+            panic!("not probe")
+        };
+        assert_eq!(args.at, At::Seconds(12.5));
+        assert!(Cli::try_parse_from(["playtube", "probe", "a.mp4", "--at", "soon"]).is_err());
     }
 }

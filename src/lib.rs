@@ -26,5 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
     let settings = Settings::from_cli(&cli)?;
     match &cli.command {
         Command::Generate(args) => cmd::generate::run(&settings, args),
+        Command::Probe(args) => cmd::probe::run(&settings, args),
+        Command::Faststart(args) => cmd::faststart::run(&settings, args),
     }
 }

@@ -2,7 +2,9 @@
 //! orchestration only (expand inputs, call the pipeline or the server, print results). Shared here:
 //! the batch bookkeeping that keeps going past a bad input and exits 1 at the end.
 
+pub mod faststart;
 pub mod generate;
+pub mod probe;
 
 use crate::exit::Code;
 use crate::ui::Output;

@@ -8,4 +8,5 @@ pub mod ladder;
 pub mod mp4;
 pub mod probe;
 pub mod process;
+pub mod thumbnail;
 pub mod tools;

@@ -4,8 +4,10 @@
 //! interprets media samples, and it knows nothing of ffprobe or the command line.
 
 mod boxes;
+mod faststart;
 
 pub use boxes::{read_layout, BoxHeader, FourCc, Layout};
+pub use faststart::{faststart, Options, Outcome, Rewrite};
 
 use std::path::PathBuf;
 
