@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::config::pipeline::SegmentType;
-use crate::layout::{HLS_DIR, MEDIA_PLAYLIST, RENDITIONS_DIR};
+use crate::layout::{HLS_DIR, MEDIA_PLAYLIST, RENDITIONS_DIR, STREAM_FILE};
 use crate::pipeline::ladder::Rendition;
 use crate::pipeline::process::{ProcessError, Progress, ToolCommand};
 
@@ -45,6 +45,9 @@ pub struct EncodePlan {
     pub mp4: bool,
     /// Write `hls/<quality>/` segments and a playlist.
     pub hls: Option<HlsOptions>,
+    /// Also remux the source's first video (and audio, when `true`) stream into a faststart
+    /// `stream.mp4` by stream copy, in the same process (for sources that are already web-playable).
+    pub stream_copy: Option<bool>,
 }
 
 impl EncodePlan {
@@ -125,6 +128,12 @@ impl EncodePlan {
                 slaves.push(format!("[{opts}]{dir}/{MEDIA_PLAYLIST}"));
             }
         }
+        if let Some(audio) = self.stream_copy {
+            let v = self.renditions.len();
+            let select =
+                if audio { format!("select=\\'v:{v},a:{}\\'", rates.len()) } else { format!("select=\\'v:{v}\\'") };
+            slaves.push(format!("[{select}:f=mp4:movflags=+faststart]{STREAM_FILE}"));
+        }
         slaves.join("|")
     }
 
@@ -149,14 +158,25 @@ impl EncodePlan {
             push("-map".into());
             push(if rates.len() == 1 { "0:a:0".into() } else { format!("[a{i}]") });
         }
+        if let Some(audio) = self.stream_copy {
+            push("-map".into());
+            push("0:v:0".into());
+            if audio {
+                push("-map".into());
+                push("0:a:0".into());
+            }
+        }
         push("-c:v".into());
         push("libx264".into());
+        if self.stream_copy.is_some() {
+            push(format!("-c:v:{}", self.renditions.len()));
+            push("copy".into());
+        }
         push("-preset".into());
         push(self.preset.clone());
-        push("-profile:v".into());
-        push("high".into());
         for (i, r) in self.renditions.iter().enumerate() {
             for (k, v) in [
+                ("profile", "high".to_owned()),
                 ("crf", r.crf.to_string()),
                 ("maxrate", format!("{}k", r.video_kbps)),
                 ("bufsize", format!("{}k", 2 * r.video_kbps)),
@@ -184,6 +204,10 @@ impl EncodePlan {
                 push(format!("{kbps}k"));
             }
         }
+        if self.stream_copy == Some(true) {
+            push(format!("-c:a:{}", rates.len()));
+            push("copy".into());
+        }
         for s in ["-map_metadata", "-1", "-map_chapters", "-1", "-flags", "+global_header", "-f", "tee"] {
             push(s.into());
         }
@@ -196,6 +220,72 @@ impl EncodePlan {
         let mut cmd = ToolCommand::new(ffmpeg);
         cmd.args(self.args()).current_dir(dir);
         cmd
+    }
+}
+
+/// `--from-renditions`: segment existing renditions by stream copy, all rungs in one ffmpeg process
+/// (no decode, no encode). Their keyframes are already on the IDR grid.
+#[derive(Debug, Clone)]
+pub struct SegmentPlan {
+    /// Quality and the rendition file (relative to the folder ffmpeg runs in, or absolute).
+    pub inputs: Vec<(crate::layout::Quality, PathBuf)>,
+    pub hls: HlsOptions,
+}
+
+impl SegmentPlan {
+    pub fn args(&self) -> Vec<OsString> {
+        let mut out: Vec<OsString> =
+            ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"].iter().map(OsString::from).collect();
+        for (_, path) in &self.inputs {
+            let mut input = OsString::from("file:");
+            input.push(path);
+            out.push("-i".into());
+            out.push(input);
+        }
+        for (i, (quality, _)) in self.inputs.iter().enumerate() {
+            let dir = format!("{HLS_DIR}/{quality}");
+            let mut a = vec![
+                "-map".to_owned(),
+                format!("{i}:v:0"),
+                "-map".into(),
+                format!("{i}:a:0?"),
+                "-c".into(),
+                "copy".into(),
+                "-map_metadata".into(),
+                "-1".into(),
+                "-f".into(),
+                "hls".into(),
+                "-hls_time".into(),
+                self.hls.segment_seconds.to_string(),
+                "-hls_playlist_type".into(),
+                "vod".into(),
+                "-hls_segment_filename".into(),
+                format!("{dir}/{}", segment_pattern(self.hls.segment_type)),
+            ];
+            if self.hls.segment_type == SegmentType::Fmp4 {
+                a.extend([
+                    "-hls_segment_type".into(),
+                    "fmp4".into(),
+                    "-hls_fmp4_init_filename".into(),
+                    INIT_SEGMENT.into(),
+                ]);
+            }
+            a.push(format!("{dir}/{MEDIA_PLAYLIST}"));
+            out.extend(a.into_iter().map(OsString::from));
+        }
+        out
+    }
+
+    /// Run in `dir` (the staging folder), creating the rung folders first.
+    pub fn run(&self, ffmpeg: &Path, dir: &Path) -> Result<(), EncodeError> {
+        for (q, _) in &self.inputs {
+            let path = dir.join(HLS_DIR).join(q.as_str());
+            std::fs::create_dir_all(&path).map_err(|source| EncodeError::Io { path, source })?;
+        }
+        let mut cmd = ToolCommand::new(ffmpeg);
+        cmd.args(self.args()).current_dir(dir);
+        cmd.run_with_progress(&mut |_| {})?;
+        Ok(())
     }
 }
 
@@ -236,6 +326,7 @@ mod tests {
             keyframe_seconds: 2,
             mp4,
             hls,
+            stream_copy: None,
         }
     }
 
@@ -271,7 +362,7 @@ mod tests {
     #[test]
     fn capped_crf_and_fixed_idr_grid_without_scene_cuts() {
         let args = joined(&plan(854, 480, true, true, TS6));
-        assert!(args.contains("-crf:v:0 28 -maxrate:v:0 800k -bufsize:v:0 1600k"), "{args}");
+        assert!(args.contains("-profile:v:0 high -crf:v:0 28 -maxrate:v:0 800k -bufsize:v:0 1600k"), "{args}");
         assert!(args.contains("-crf:v:1 26 -maxrate:v:1 1400k -bufsize:v:1 2800k"), "{args}");
         assert!(args.contains("-force_key_frames expr:gte(t,n_forced*2)"), "{args}");
         assert!(args.contains("-sc_threshold 0") && args.contains("scenecut=0:open_gop=0"), "{args}");
@@ -292,6 +383,31 @@ mod tests {
         let args = joined(&p);
         assert!(!args.contains("0:a") && !args.contains("-c:a"), "{args}");
         assert!(p.tee_outputs().contains("[select=\\'v:0\\':f=hls"));
+    }
+
+    #[test]
+    fn web_playable_sources_are_also_copied_to_stream_mp4_in_the_same_process() {
+        let mut p = plan(854, 480, true, true, TS6);
+        p.stream_copy = Some(true);
+        let args = joined(&p);
+        assert!(args.contains("-map 0:v:0 -map 0:a:0 -c:v libx264 -c:v:2 copy"), "{args}");
+        assert!(args.contains("-c:a:2 copy"), "{args}");
+        assert!(p.tee_outputs().ends_with("[select=\\'v:2,a:2\\':f=mp4:movflags=+faststart]stream.mp4"));
+        assert_eq!(args.matches(" -i ").count(), 1);
+    }
+
+    #[test]
+    fn from_renditions_segments_by_stream_copy_in_one_process() {
+        let q = |s: &str| crate::layout::Quality::parse(s).unwrap();
+        let plan = SegmentPlan {
+            inputs: vec![(q("360p"), "renditions/360p.mp4".into()), (q("480p"), "renditions/480p.mp4".into())],
+            hls: HlsOptions { segment_seconds: 6, segment_type: SegmentType::Ts },
+        };
+        let args = plan.args().iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ");
+        assert_eq!(args.matches(" -c copy ").count(), 2, "{args}");
+        assert!(!args.contains("libx264"));
+        assert!(args.contains("-map 1:v:0 -map 1:a:0? -c copy"), "{args}");
+        assert!(args.ends_with("-hls_segment_filename hls/480p/seg_%05d.ts hls/480p/playlist.m3u8"), "{args}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod encode;
 pub mod hls;
 pub mod ladder;
 pub mod mp4;
+pub mod package;
 pub mod probe;
 pub mod process;
 pub mod thumbnail;
