@@ -3,6 +3,7 @@
 //! the batch bookkeeping that keeps going past a bad input and exits 1 at the end.
 
 pub mod build;
+pub mod check;
 pub mod faststart;
 pub mod generate;
 pub mod hls;

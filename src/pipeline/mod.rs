@@ -4,6 +4,7 @@
 
 pub mod encode;
 pub mod hls;
+pub mod hls_check;
 pub mod ladder;
 pub mod mp4;
 pub mod package;

@@ -62,11 +62,11 @@ struct Stream {
 
 /// A video packet with its position inside the concatenation.
 #[derive(Debug, Clone, Copy)]
-struct VideoPacket {
-    pts: f64,
-    pos: u64,
-    size: u64,
-    key: bool,
+pub struct VideoPacket {
+    pub pts: f64,
+    pub pos: u64,
+    pub size: u64,
+    pub key: bool,
 }
 
 fn ratio(text: Option<&str>) -> Option<f64> {
@@ -95,29 +95,76 @@ pub fn aac_codec(profile: Option<&str>) -> String {
     }
 }
 
-/// Measure one rung folder (`hls/<quality>/` holding ffmpeg's playlist and segments), then write its
-/// media playlist and I-frame playlist. `fmp4` packages have an `init.mp4`.
-pub fn finish_rung(
-    ffprobe: &Path,
-    dir: &Path,
-    quality: &Quality,
-    fmp4: bool,
-) -> anyhow::Result<(RungPackage, Variant)> {
-    let playlist = dir.join(MEDIA_PLAYLIST);
-    let text = std::fs::read_to_string(&playlist).with_context(|| format!("reading {}", playlist.display()))?;
-    let lines = hls::parse_lines(&text).map_err(|e| anyhow::anyhow!("{}: {e}", playlist.display()))?;
-    let segments = hls::segments(&lines);
-    if segments.is_empty() {
-        bail!("{}: ffmpeg wrote no segments", playlist.display());
+/// The facts measured from one rung's real files.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    /// Byte size of each segment.
+    pub sizes: Vec<u64>,
+    /// Offset of each segment inside the concatenation (after the init segment).
+    pub starts: Vec<u64>,
+    /// Video packets of each segment, in file order.
+    pub packets: Vec<Vec<VideoPacket>>,
+    pub codec_name: Option<String>,
+    /// `avc1.PPCCLL` read from the avcC box (fMP4) or the SPS (TS).
+    pub video_codec: Option<String>,
+    /// `mp4a.40.N` when the segments carry audio.
+    pub audio_codec: Option<String>,
+    pub width: u32,
+    pub height: u32,
+    pub frame_rate: f64,
+}
+
+impl Measurement {
+    /// Whether segment `i` opens with a keyframe.
+    pub fn starts_with_keyframe(&self, i: usize) -> bool {
+        self.packets[i].first().is_some_and(|p| p.key)
     }
+
+    /// Peak segment bitrate, bit/s.
+    pub fn peak_bandwidth(&self, segments: &[Segment]) -> u64 {
+        segments
+            .iter()
+            .zip(&self.sizes)
+            .map(|(s, &b)| (b as f64 * 8.0 / s.duration.max(0.001)).ceil() as u64)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Average bitrate over the whole rung, bit/s.
+    pub fn average_bandwidth(&self, segments: &[Segment]) -> u64 {
+        let total: f64 = segments.iter().map(|s| s.duration).sum();
+        (self.sizes.iter().sum::<u64>() as f64 * 8.0 / total.max(0.001)).ceil() as u64
+    }
+
+    /// The CODECS attribute: video, plus audio when present.
+    pub fn codecs(&self) -> Option<String> {
+        let v = self.video_codec.clone()?;
+        Some(match &self.audio_codec {
+            Some(a) => format!("{v},{a}"),
+            None => v,
+        })
+    }
+
+    /// Start time of each segment's first video packet (presentation time of the stream).
+    pub fn segment_start_times(&self) -> Vec<Option<f64>> {
+        self.packets.iter().map(|p| p.iter().map(|p| p.pts).reduce(f64::min)).collect()
+    }
+}
+
+/// Read the sizes and run one ffprobe over all segments of a rung (`dir` holds them, and `init.mp4`
+/// for fMP4).
+pub fn measure(ffprobe: &Path, dir: &Path, segments: &[Segment], fmp4: bool) -> anyhow::Result<Measurement> {
     let mut sizes = Vec::new();
-    for s in &segments {
+    for s in segments {
         let path = dir.join(&s.uri);
         sizes.push(std::fs::metadata(&path).with_context(|| format!("reading {}", path.display()))?.len());
     }
-    let init_len = if fmp4 { std::fs::metadata(dir.join(INIT_SEGMENT)).context("reading init.mp4")?.len() } else { 0 };
-
-    // One ffprobe over the whole rung.
+    let init_len = if fmp4 {
+        let init = dir.join(INIT_SEGMENT);
+        std::fs::metadata(&init).with_context(|| format!("reading {}", init.display()))?.len()
+    } else {
+        0
+    };
     let mut parts: Vec<&str> = Vec::new();
     if fmp4 {
         parts.push(INIT_SEGMENT);
@@ -129,64 +176,80 @@ pub fn finish_rung(
         .args(["-of", "json"])
         .arg(format!("concat:{}", parts.join("|")))
         .current_dir(dir);
-    let out = cmd.output().with_context(|| format!("probing the segments of {quality}"))?;
+    let out = cmd.output().with_context(|| format!("probing the segments in {}", dir.display()))?;
     let probed: ProbeOut = serde_json::from_slice(&out).context("reading ffprobe's packet list")?;
-    let video = probed
-        .streams
-        .iter()
-        .find(|s| s.codec_type.as_deref() == Some("video"))
-        .with_context(|| format!("{quality}: the segments hold no video stream"))?;
-    if video.codec_name.as_deref() != Some("h264") {
-        bail!("{quality}: segments hold {:?}, expected h264", video.codec_name);
-    }
+    let video = probed.streams.iter().find(|s| s.codec_type.as_deref() == Some("video"));
     let audio = probed.streams.iter().find(|s| s.codec_type.as_deref() == Some("audio"));
-    let packets: Vec<VideoPacket> = probed
-        .packets
-        .iter()
-        .filter(|p| p.stream_index == video.index)
-        .filter_map(|p| {
-            Some(VideoPacket {
-                pts: p.pts_time.as_deref()?.parse().ok()?,
-                pos: p.pos.as_deref()?.parse().ok()?,
-                size: p.size.as_deref()?.parse().ok()?,
-                key: p.flags.starts_with('K'),
-            })
-        })
-        .collect();
-
-    // Segment byte ranges inside the concatenation.
+    let video_index = video.map(|v| v.index);
     let mut starts = Vec::new();
     let mut at = init_len;
     for len in &sizes {
         starts.push(at);
         at += len;
     }
-    let seg_of = |pos: u64| starts.iter().rposition(|&s| s <= pos).unwrap_or(0);
-    let mut by_seg: Vec<Vec<VideoPacket>> = vec![Vec::new(); segments.len()];
-    for p in &packets {
-        if p.pos >= init_len {
-            by_seg[seg_of(p.pos)].push(*p);
+    let mut packets: Vec<Vec<VideoPacket>> = vec![Vec::new(); segments.len()];
+    for p in probed.packets.iter().filter(|p| Some(p.stream_index) == video_index) {
+        let parsed = (|| {
+            Some(VideoPacket {
+                pts: p.pts_time.as_deref()?.parse().ok()?,
+                pos: p.pos.as_deref()?.parse().ok()?,
+                size: p.size.as_deref()?.parse().ok()?,
+                key: p.flags.starts_with('K'),
+            })
+        })();
+        if let Some(v) = parsed.filter(|v| v.pos >= init_len) {
+            let seg = starts.iter().rposition(|&s| s <= v.pos).unwrap_or(0);
+            packets[seg].push(v);
         }
     }
-    for (i, pk) in by_seg.iter_mut().enumerate() {
+    for pk in &mut packets {
         pk.sort_by_key(|p| p.pos);
-        match pk.first() {
-            Some(p) if p.key => {}
-            Some(_) => bail!("{quality}: segment {} does not start with a keyframe", segments[i].uri),
-            None => bail!("{quality}: segment {} holds no video", segments[i].uri),
+    }
+    let head_file = if fmp4 { dir.join(INIT_SEGMENT) } else { dir.join(&segments[0].uri) };
+    let head = read_head(&head_file, 64 * 1024)?;
+    Ok(Measurement {
+        sizes,
+        starts,
+        packets,
+        codec_name: video.and_then(|v| v.codec_name.clone()),
+        video_codec: avc_codec_from_bytes(&head),
+        audio_codec: audio.map(|a| aac_codec(a.profile.as_deref())),
+        width: video.and_then(|v| v.width).unwrap_or(0),
+        height: video.and_then(|v| v.height).unwrap_or(0),
+        frame_rate: video
+            .and_then(|v| ratio(v.avg_frame_rate.as_deref()).or_else(|| ratio(v.r_frame_rate.as_deref())))
+            .unwrap_or(0.0),
+    })
+}
+
+/// Measure one rung folder (`hls/<quality>/` holding ffmpeg's playlist and segments), verify it,
+/// then write its media playlist and I-frame playlist. `fmp4` packages have an `init.mp4`.
+pub fn finish_rung(
+    ffprobe: &Path,
+    dir: &Path,
+    quality: &Quality,
+    fmp4: bool,
+) -> anyhow::Result<(RungPackage, Variant)> {
+    let playlist = dir.join(MEDIA_PLAYLIST);
+    let segments = segments_of(&playlist)?;
+    if segments.is_empty() {
+        bail!("{}: ffmpeg wrote no segments", playlist.display());
+    }
+    let m = measure(ffprobe, dir, &segments, fmp4)?;
+    if m.codec_name.as_deref() != Some("h264") {
+        bail!("{quality}: segments hold {:?} video, expected h264", m.codec_name);
+    }
+    for (i, seg) in segments.iter().enumerate() {
+        if !m.starts_with_keyframe(i) {
+            bail!("{quality}: segment {} does not start with a keyframe", seg.uri);
         }
     }
-
-    // Measured bitrates.
+    let (sizes, starts, by_seg) = (&m.sizes, &m.starts, &m.packets);
+    let init_len = if fmp4 { starts[0] } else { 0 };
     let total_duration: f64 = segments.iter().map(|s| s.duration).sum();
     let total_bytes: u64 = sizes.iter().sum();
-    let bandwidth = segments
-        .iter()
-        .zip(&sizes)
-        .map(|(s, &b)| (b as f64 * 8.0 / s.duration.max(0.001)).ceil() as u64)
-        .max()
-        .unwrap_or(0);
-    let average_bandwidth = (total_bytes as f64 * 8.0 / total_duration.max(0.001)).ceil() as u64;
+    let bandwidth = m.peak_bandwidth(&segments);
+    let average_bandwidth = m.average_bandwidth(&segments);
 
     // I-frames: TS lists every IDR (PES start to the next video PES); fMP4 lists the IDR that opens
     // each segment (moof + mdat header + the IDR sample).
@@ -219,17 +282,10 @@ pub fn finish_rung(
     }
     let iframe_bandwidth = frames.iter().map(|f| (f.length as f64 * 8.0 / f.duration).ceil() as u64).max().unwrap_or(0);
 
-    // CODECS from the encoded bytes.
-    let head_file = if fmp4 { dir.join(INIT_SEGMENT) } else { dir.join(&segments[0].uri) };
-    let head = read_head(&head_file, 64 * 1024)?;
-    let video_codec = avc_codec_from_bytes(&head)
-        .with_context(|| format!("{quality}: no H.264 parameter sets in {}", head_file.display()))?;
-    let codecs = match audio {
-        Some(a) => format!("{video_codec},{}", aac_codec(a.profile.as_deref())),
-        None => video_codec.clone(),
-    };
-    let frame_rate =
-        ratio(video.avg_frame_rate.as_deref()).or_else(|| ratio(video.r_frame_rate.as_deref())).unwrap_or(0.0);
+    let video_codec = m.video_codec.clone().with_context(|| format!("{quality}: no H.264 parameter sets found"))?;
+    let codecs = m.codecs().unwrap_or_default();
+    let frame_rate = m.frame_rate;
+    let head = if fmp4 { Vec::new() } else { read_head(&dir.join(&segments[0].uri), 188 * 8)? };
 
     // Playlists.
     let map = fmp4.then_some(INIT_SEGMENT);
@@ -244,7 +300,7 @@ pub fn finish_rung(
     crate::atomic::write(&iframes, hls::iframe_playlist(&frames, &iframe_map).as_bytes())
         .with_context(|| format!("writing {}", iframes.display()))?;
 
-    let (width, height) = (video.width.unwrap_or(0), video.height.unwrap_or(0));
+    let (width, height) = (m.width, m.height);
     let variant = Variant {
         uri: format!("{quality}/{MEDIA_PLAYLIST}"),
         iframe_uri: Some(format!("{quality}/{IFRAME_PLAYLIST}")),
