@@ -112,8 +112,11 @@ for v in design:design seq:seq_encodes single:single playtube:playtube; do
   measure "${v%%:*}" "${v##*:}"
 done
 
+set +e
+echo "# raw: variant wall_s cpu_s max_rss_kB ssim_720p"
+cat "$WORK/results"
 echo
-echo "source: ${SECS} s 1920x1080 25 fps, x264 preset $PRESET, $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "source: ${SECS} s 1920x1080 25 fps, x264 preset $PRESET, $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 printf '| %-9s | %8s | %8s | %9s | %7s | %11s | %11s | %12s | %12s |\n' variant "wall s" "CPU s" "RSS MB" SSIM720 "wall/design" "CPU/design" "CPU/seq" "wall/single"
 printf '|%s|\n' "-----------|----------|----------|-----------|---------|-------------|-------------|--------------|--------------"
