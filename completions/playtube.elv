@@ -33,6 +33,9 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand faststart 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
             cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
             cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
+            cand renditions 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+            cand hls 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+            cand prepare 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand sign 'Make signed, expiring links to delivery routes, or check one'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -109,6 +112,74 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'playtube;renditions'= {
+            cand -o 'The assets root: each input becomes ASSETS/<id>/'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
+            cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
+            cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
+            cand --jobs 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
+            cand --preset 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Rebuild assets that are already finished (they are skipped otherwise)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;hls'= {
+            cand -o 'The assets root: each input becomes ASSETS/<id>/'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
+            cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
+            cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
+            cand --jobs 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
+            cand --preset 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET'
+            cand --segment-duration 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION'
+            cand --segment-type 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Rebuild assets that are already finished (they are skipped otherwise)'
+            cand --from-renditions 'Segment the asset''s existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no re-encode. INPUT may then be the source file or the asset folder'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;prepare'= {
+            cand -o 'The assets root: each input becomes ASSETS/<id>/'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
+            cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
+            cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
+            cand --jobs 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
+            cand --preset 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET'
+            cand --segment-duration 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION'
+            cand --segment-type 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Rebuild assets that are already finished (they are skipped otherwise)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'playtube;generate'= {
             cand --out 'The project directory whose completions/ and man/ folders are (re)written'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
@@ -150,6 +221,9 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand faststart 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
             cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
             cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
+            cand renditions 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+            cand hls 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+            cand prepare 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand sign 'Make signed, expiring links to delivery routes, or check one'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -161,6 +235,12 @@ set edit:completion:arg-completer[playtube] = {|@words|
         &'playtube;help;serve'= {
         }
         &'playtube;help;stats'= {
+        }
+        &'playtube;help;renditions'= {
+        }
+        &'playtube;help;hls'= {
+        }
+        &'playtube;help;prepare'= {
         }
         &'playtube;help;generate'= {
         }

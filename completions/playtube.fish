@@ -37,6 +37,9 @@ complete -c playtube -n "__fish_playtube_needs_command" -f -a "probe" -d 'Show w
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -99,6 +102,58 @@ complete -c playtube -n "__fish_playtube_using_subcommand stats" -s q -l quiet -
 complete -c playtube -n "__fish_playtube_using_subcommand stats" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand stats" -s h -l help -d 'Print help'
 complete -c playtube -n "__fish_playtube_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l preset -d 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET' -r
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l preset -d 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'
+fmp4\t'CMAF-style fragmented MP4 segments (.m4s) with an init segment'"
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l from-renditions -d 'Segment the asset\'s existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no re-encode. INPUT may then be the source file or the asset folder'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l preset -d 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'
+fmp4\t'CMAF-style fragmented MP4 segments (.m4s) with an init segment'"
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l out -d 'The project directory whose completions/ and man/ folders are (re)written' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
@@ -127,10 +182,13 @@ complete -c playtube -n "__fish_playtube_using_subcommand sign" -s q -l quiet -d
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats generate sign help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats generate sign help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats generate sign help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats generate sign help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats generate sign help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats generate sign help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats generate sign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -50,6 +50,10 @@ pub enum Command {
     /// Takes files and directories (walked for media files). Prints a table per file on a terminal,
     /// or JSON with --json (one object for a single file, an array otherwise). A file that cannot be
     /// read is reported on one line and the others still print; the exit status is then 1.
+    ///
+    /// Given an HLS package instead (a master.m3u8, or an asset folder holding hls/master.m3u8), it
+    /// validates it against the real segments and lists each violation (rung, segment, rule); the
+    /// exit status is 1 when there is any.
     Probe(ProbeArgs),
 
     /// Move the MP4 index (moov) in front of the media data so playback starts before the download ends.
@@ -68,6 +72,16 @@ pub enum Command {
     Serve(ServeArgs),
     /// Show a running server's /stats as a table (or JSON with --json).
     Stats(StatsArgs),
+    /// Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/.
+    ///
+    /// One ffmpeg process per input decodes it once and encodes every rung (never upscaling).
+    Renditions(RenditionsArgs),
+    /// Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/.
+    ///
+    /// From a source it encodes once; with --from-renditions it segments existing renditions by stream copy.
+    Hls(HlsArgs),
+    /// Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode.
+    Prepare(PrepareArgs),
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -155,6 +169,79 @@ pub struct StatsArgs {
     /// With --watch: stop after this many snapshots.
     #[arg(long, value_name = "N", requires = "watch")]
     pub count: Option<u64>,
+}
+
+/// Flags shared by renditions, hls and prepare.
+#[derive(Debug, Args)]
+pub struct TranscodeArgs {
+    /// Media files or folders (walked recursively) to process.
+    #[arg(required = true, value_name = "INPUT", value_hint = ValueHint::AnyPath)]
+    pub inputs: Vec<PathBuf>,
+
+    /// The assets root: each input becomes ASSETS/<id>/.
+    #[arg(short, long = "out", value_name = "ASSETS", value_hint = ValueHint::DirPath)]
+    pub out: PathBuf,
+
+    /// Asset id for a single input (default: derived from the file name, stable across runs).
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub qualities: Vec<String>,
+
+    /// Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS.
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET.
+    #[arg(long, value_name = "PRESET")]
+    pub preset: Option<String>,
+
+    /// Rebuild assets that are already finished (they are skipped otherwise).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// HLS segment flags shared by hls and prepare.
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION.
+    #[arg(long, value_name = "SECONDS")]
+    pub segment_duration: Option<u32>,
+
+    /// Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment.
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub segment_type: Option<crate::config::pipeline::SegmentType>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenditionsArgs {
+    #[command(flatten)]
+    pub common: TranscodeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HlsArgs {
+    #[command(flatten)]
+    pub common: TranscodeArgs,
+
+    #[command(flatten)]
+    pub segments: SegmentArgs,
+
+    /// Segment the asset's existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no
+    /// re-encode. INPUT may then be the source file or the asset folder.
+    #[arg(long)]
+    pub from_renditions: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    #[command(flatten)]
+    pub common: TranscodeArgs,
+
+    #[command(flatten)]
+    pub segments: SegmentArgs,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +343,14 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn qualities_are_comma_separated() {
+        let cli =
+            Cli::try_parse_from(["playtube", "hls", "a.mp4", "-o", "assets", "--qualities", "360p,720p"]).unwrap();
+        let Command::Hls(args) = cli.command else { panic!("not hls") };
+        assert_eq!(args.common.qualities, ["360p", "720p"]);
     }
 
     #[test]

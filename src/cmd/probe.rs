@@ -33,6 +33,10 @@ enum Thumbnails {
 }
 
 pub fn run(settings: &Settings, args: &ProbeArgs) -> anyhow::Result<Code> {
+    // HLS packages (a .m3u8, an asset folder) are validated instead (see cmd::check).
+    if args.paths.iter().any(|p| crate::cmd::check::is_package(p)) {
+        return crate::cmd::check::run(settings, &args.paths);
+    }
     let output = &settings.output;
     let several = args.paths.len() > 1 || args.paths.iter().any(|p| p.is_dir());
     let mut thumbs = match (&args.thumbnail, &args.thumbnail_dir) {
