@@ -16,6 +16,7 @@ pub mod exit;
 pub mod inputs;
 pub mod layout;
 pub mod pipeline;
+pub mod player;
 pub mod ui;
 
 use cli::{Cli, Command};
