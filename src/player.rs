@@ -2,16 +2,18 @@
 //! the binary. This module decides every response of those two routes as a plain `http::Response<Bytes>`
 //! (status, headers, body) from the request line, the player settings and the asset layout; the server
 //! only calls [`respond`] before its own routing and sends what it gets. It owns the page template,
-//! player.js, player.css and the vendored hls.js (see `player/vendor/README.md`); it does not verify
-//! signatures (the server does that before calling in) and never reads media files, only checks which
-//! of an asset's files exist so the page can pick HLS or the progressive fallback without a failed request.
+//! player.js, player.css and the vendored hls.js (see `player/vendor/README.md`). It does not verify
+//! signatures: for a signed page the server checks the `/watch/{id}` token first and passes a
+//! [`MediaSigner`] that signs the asset's media paths with the same claims (a token's scope is one
+//! route, so the page's own token would not admit `/hls/...`). It never reads media files, only checks
+//! which of an asset's files exist so the page can pick HLS or the progressive fallback without a
+//! failed request.
 
 use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Response, StatusCode};
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
 use crate::layout::{AssetId, Layout};
@@ -22,8 +24,9 @@ pub const HLS_JS_SHA256: &str = "72b87a6e58db623feca73ab370970c1126ec06eb3dcd0a6
 
 const PAGE_TEMPLATE: &str = include_str!("player/watch.html");
 
-/// The query parameters of a signed link that the page forwards to every media request it makes.
-pub const TOKEN_PARAMS: &[&str] = &["expires", "sig", "kid"];
+/// For a signed watch page: the query string (without `?`) that admits a media path of the asset,
+/// e.g. `/hls/{id}/master.m3u8` -> `expires=..&scope=/hls/{id}/&sig=..`.
+pub type MediaSigner<'a> = &'a dyn Fn(&str) -> String;
 
 /// Where the page sends its media requests: this server (`None`) or another origin, e.g. a CDN or a
 /// second `playtube serve` that allows this page's origin in `ALLOWED_ORIGINS`.
@@ -122,13 +125,13 @@ pub fn watch_path(id: &AssetId) -> String {
 
 /// The response for `/watch/...` and `/player/...` requests, or `None` when the path is not one of
 /// the player's (or the player is switched off): the server then routes the request itself.
-/// `query` is the raw query string (without `?`); the server has already checked its signature.
+/// `signer` is `Some` for a watch page whose signature the server has checked.
 pub fn respond(
     method: &Method,
     path: &str,
-    query: Option<&str>,
     settings: &PlayerSettings,
     layout: &Layout,
+    signer: Option<MediaSigner<'_>>,
 ) -> Option<Response<Bytes>> {
     if !settings.enabled {
         return None;
@@ -145,7 +148,7 @@ pub fn respond(
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         r
     } else if page {
-        watch_page(rest, query, settings, layout)
+        watch_page(rest, settings, layout, signer)
     } else {
         static_response(rest)
     };
@@ -173,43 +176,52 @@ pub struct PageMedia {
     pub hls: Option<String>,
     pub stream: Option<String>,
     pub poster: Option<String>,
-    /// The forwarded signing query (`expires=..&sig=..`), re-encoded, or `None` for an unsigned page.
+    /// For a signed page, the query that admits the HLS tree (`/hls/{id}/`): player.js adds it to any
+    /// HLS request that lacks a signature. `None` for an unsigned page.
     pub token: Option<String>,
 }
 
-fn watch_page(rest: &str, query: Option<&str>, settings: &PlayerSettings, layout: &Layout) -> Response<Bytes> {
+fn watch_page(
+    rest: &str,
+    settings: &PlayerSettings,
+    layout: &Layout,
+    signer: Option<MediaSigner<'_>>,
+) -> Response<Bytes> {
+    let signed = signer.is_some();
     let Ok(id) = AssetId::parse(rest) else {
-        return page_response(StatusCode::NOT_FOUND, &error_page("Video not found", NOT_FOUND_TEXT), settings, false);
+        return page_response(StatusCode::NOT_FOUND, &error_page("Video not found", NOT_FOUND_TEXT), settings, signed);
     };
-    let token = forwarded_token(query);
     let base = settings.media_base.as_ref().map_or("", |b| b.url());
-    let url = |path: String| with_query(format!("{base}{path}"), token.as_deref());
-    let media = if settings.media_base.is_some() {
-        // The media live elsewhere: offer everything and let the page fall back on what fails.
-        PageMedia {
-            hls: Some(url(format!("/hls/{id}/master.m3u8"))),
-            stream: Some(url(format!("/stream/{id}"))),
-            poster: Some(url(format!("/thumb/{id}"))),
-            token: token.clone(),
-        }
-    } else {
-        let asset = layout.asset(&id);
-        PageMedia {
-            hls: asset.hls_master().is_file().then(|| url(format!("/hls/{id}/master.m3u8"))),
-            stream: asset.stream().is_file().then(|| url(format!("/stream/{id}"))),
-            poster: asset.thumb().is_file().then(|| url(format!("/thumb/{id}"))),
-            token: token.clone(),
-        }
+    let url = |path: String| match signer {
+        Some(sign) => format!("{base}{path}?{}", sign(&path)),
+        None => format!("{base}{path}"),
+    };
+    let hls_master = format!("/hls/{id}/master.m3u8");
+    // The media live elsewhere: offer everything and let the page fall back on what fails.
+    let remote = settings.media_base.is_some();
+    let asset = layout.asset(&id);
+    let media = PageMedia {
+        hls: (remote || asset.hls_master().is_file()).then(|| url(hls_master.clone())),
+        stream: (remote || asset.stream().is_file()).then(|| url(format!("/stream/{id}"))),
+        poster: (remote || asset.thumb().is_file()).then(|| url(format!("/thumb/{id}"))),
+        token: signer.map(|sign| sign(&hls_master)),
     };
     if media.hls.is_none() && media.stream.is_none() {
-        let text = if asset_exists(layout, &id) { NOT_READY_TEXT } else { NOT_FOUND_TEXT };
-        return page_response(StatusCode::NOT_FOUND, &error_page(id.as_str(), text), settings, token.is_some());
+        let text = if asset.dir().is_dir() { NOT_READY_TEXT } else { NOT_FOUND_TEXT };
+        return page_response(StatusCode::NOT_FOUND, &error_page(id.as_str(), text), settings, signed);
     }
-    page_response(StatusCode::OK, &render_page(id.as_str(), &media), settings, token.is_some())
+    page_response(StatusCode::OK, &render_page(id.as_str(), &media), settings, signed)
 }
 
-fn asset_exists(layout: &Layout, id: &AssetId) -> bool {
-    layout.asset(id).dir().is_dir()
+/// The page for a watch link the server refused (signature `reason` code, e.g. `expired`): a 403 that
+/// says so in words, instead of a bare status.
+pub fn rejected_page(reason: &str, settings: &PlayerSettings) -> Response<Bytes> {
+    let text = match reason {
+        "expired" => "This link has expired. Ask for a new link to watch this video.",
+        "missing" => "This video needs a signed link (…?expires=…&sig=…). Ask for a link to watch it.",
+        _ => "This link is not valid (it may have been altered, or made for another video). Ask for a new link.",
+    };
+    page_response(StatusCode::FORBIDDEN, &error_page("Link not valid", text), settings, true)
 }
 
 const NOT_FOUND_TEXT: &str = "This video could not be found. It may have been removed, or the link is wrong.";
@@ -223,7 +235,6 @@ pub fn render_page(title: &str, media: &PageMedia) -> String {
         "stream": media.stream,
         "poster": media.poster,
         "token": media.token,
-        "mediaBase": media.hls.as_deref().or(media.stream.as_deref()).and_then(url_origin),
     });
     fill_template(title, &config)
 }
@@ -243,13 +254,6 @@ fn fill_template(title: &str, config: &serde_json::Value) -> String {
         .replace("{{CONFIG_JSON}}", &config)
 }
 
-/// `scheme://host[:port]` of an absolute URL, `None` for a root-relative one.
-fn url_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some(format!("{scheme}://{}", &rest[..end]))
-}
-
 fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -263,38 +267,6 @@ fn html_escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// Characters left as they are in a forwarded query value (RFC 3986 unreserved).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// The signing parameters of the page's query, decoded and re-encoded in a fixed order, so the page
-/// forwards exactly the token (and nothing else a visitor may have appended).
-pub fn forwarded_token(query: Option<&str>) -> Option<String> {
-    let pairs: Vec<(&str, String)> = query
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = TOKEN_PARAMS.iter().find(|p| **p == key)?;
-            let value = percent_decode_str(&value.replace('+', " ")).decode_utf8().ok()?.into_owned();
-            Some((*name, value))
-        })
-        .collect();
-    let mut out = Vec::new();
-    for name in TOKEN_PARAMS {
-        if let Some((_, value)) = pairs.iter().find(|(k, _)| k == name) {
-            out.push(format!("{name}={}", utf8_percent_encode(value, QUERY_VALUE)));
-        }
-    }
-    (!out.is_empty()).then(|| out.join("&"))
-}
-
-fn with_query(url: String, query: Option<&str>) -> String {
-    match query {
-        Some(q) => format!("{url}?{q}"),
-        None => url,
-    }
 }
 
 /// The page's Content-Security-Policy: scripts and styles only from this server, media, images and

@@ -37,18 +37,19 @@
     if (events.length > 2000) events.shift();
   }
 
-  // Add the page's signing token to a media URL that lacks one (the server already rewrites the URIs
-  // inside playlists; this covers anything it could not, e.g. a key URI or a redirect target).
+  // On a signed page, add the HLS token (its scope is the asset's whole /hls/{id}/ tree) to an HLS
+  // request that lacks one. The server already rewrites the URIs inside playlists to carry it; this
+  // covers anything it could not (a key URI, a redirect target). Other URLs arrive signed in config.
   function withToken(url) {
-    if (!config.token || /[?&]sig=/.test(url) || !isMediaUrl(url)) return url;
+    if (!config.token || /[?&]sig=/.test(url) || !isHlsUrl(url)) return url;
     return url + (url.indexOf('?') === -1 ? '?' : '&') + config.token;
   }
 
-  function isMediaUrl(url) {
+  function isHlsUrl(url) {
     try {
       var u = new URL(url, location.href);
-      var base = new URL(config.mediaBase || '/', location.href);
-      return u.origin === base.origin;
+      var master = new URL(config.hls, location.href);
+      return u.origin === master.origin && u.pathname.indexOf(master.pathname.replace(/[^/]*$/, '')) === 0;
     } catch (e) {
       return false;
     }
@@ -143,7 +144,7 @@
     mode = 'progressive';
     levelNames = [];
     fillMenu();
-    video.src = withToken(config.stream);
+    video.src = config.stream;
     video.load();
   }
 
@@ -174,7 +175,7 @@
         else playProgressive(status >= 400 ? status : 0, 'This video could not be played.');
       });
     } else if (mode === 'progressive') {
-      statusOf(video.currentSrc || withToken(config.stream)).then(function (status) {
+      statusOf(video.currentSrc || config.stream).then(function (status) {
         if (status >= 400 || status === 0) fail(status);
         else fail(0, 'This browser cannot play this video (media error ' + (err && err.code) + ').');
       });
@@ -240,7 +241,7 @@
       }
     });
 
-    hls.loadSource(withToken(config.hls));
+    hls.loadSource(config.hls);
     hls.attachMedia(video);
   }
 
@@ -322,12 +323,12 @@
     showMessage(config.error);
     return;
   }
-  if (config.poster) video.poster = withToken(config.poster);
+  if (config.poster) video.poster = config.poster;
   if (config.hls && window.Hls && Hls.isSupported()) {
     playWithHlsJs();
   } else if (config.hls && video.canPlayType('application/vnd.apple.mpegurl')) {
     mode = 'native';
-    video.src = withToken(config.hls);
+    video.src = config.hls;
   } else {
     playProgressive(0, 'This browser cannot play this video.');
   }

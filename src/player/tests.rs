@@ -4,8 +4,8 @@
 
 use super::*;
 
-fn get(path: &str, query: Option<&str>, settings: &PlayerSettings, layout: &Layout) -> Response<Bytes> {
-    respond(&Method::GET, path, query, settings, layout).expect("a player route")
+fn get(path: &str, settings: &PlayerSettings, layout: &Layout) -> Response<Bytes> {
+    respond(&Method::GET, path, settings, layout, None).expect("a player route")
 }
 
 fn body(r: &Response<Bytes>) -> String {
@@ -44,7 +44,7 @@ fn other_paths_are_left_to_the_server() {
     let root = root_with(&[]);
     let layout = Layout::new(root.path());
     for path in ["/", "/hls/clip/master.m3u8", "/watch", "/players/x", "/stream/clip"] {
-        assert!(respond(&Method::GET, path, None, &PlayerSettings::default(), &layout).is_none(), "{path}");
+        assert!(respond(&Method::GET, path, &PlayerSettings::default(), &layout, None).is_none(), "{path}");
     }
 }
 
@@ -53,15 +53,15 @@ fn switched_off_player_serves_nothing() {
     let root = root_with(&["hls/master.m3u8"]);
     let off = PlayerSettings { enabled: false, media_base: None };
     let layout = Layout::new(root.path());
-    assert!(respond(&Method::GET, "/watch/clip", None, &off, &layout).is_none());
+    assert!(respond(&Method::GET, "/watch/clip", &off, &layout, None).is_none());
     let js = static_file("player.js").unwrap().path.clone();
-    assert!(respond(&Method::GET, &js, None, &off, &layout).is_none());
+    assert!(respond(&Method::GET, &js, &off, &layout, None).is_none());
 }
 
 #[test]
 fn page_of_a_prepared_asset_points_at_its_hls_stream_and_poster() {
     let root = root_with(&["hls/master.m3u8", "stream.mp4", "thumb.jpg"]);
-    let r = get("/watch/clip", None, &PlayerSettings::default(), &Layout::new(root.path()));
+    let r = get("/watch/clip", &PlayerSettings::default(), &Layout::new(root.path()));
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
     assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
@@ -70,7 +70,7 @@ fn page_of_a_prepared_asset_points_at_its_hls_stream_and_poster() {
     assert_eq!(config["hls"], "/hls/clip/master.m3u8");
     assert_eq!(config["stream"], "/stream/clip");
     assert_eq!(config["poster"], "/thumb/clip");
-    assert!(config["token"].is_null() && config["mediaBase"].is_null());
+    assert!(config["token"].is_null());
     for name in ["hls.min.js", "player.js", "player.css"] {
         assert!(html.contains(&static_file(name).unwrap().path), "{name} not linked");
     }
@@ -80,7 +80,7 @@ fn page_of_a_prepared_asset_points_at_its_hls_stream_and_poster() {
 #[test]
 fn asset_without_hls_gets_only_the_progressive_stream() {
     let root = root_with(&["stream.mp4"]);
-    let r = get("/watch/clip", None, &PlayerSettings::default(), &Layout::new(root.path()));
+    let r = get("/watch/clip", &PlayerSettings::default(), &Layout::new(root.path()));
     let config = page_config(&body(&r));
     assert!(config["hls"].is_null() && config["poster"].is_null());
     assert_eq!(config["stream"], "/stream/clip");
@@ -91,30 +91,43 @@ fn unknown_or_invalid_asset_is_a_404_page_with_a_readable_message() {
     let root = root_with(&[]);
     let layout = Layout::new(root.path());
     for path in ["/watch/nope", "/watch/..", "/watch/a%2fb", "/watch/"] {
-        let r = get(path, None, &PlayerSettings::default(), &layout);
+        let r = get(path, &PlayerSettings::default(), &layout);
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
         assert!(page_config(&body(&r))["error"].as_str().unwrap().contains("could not be found"), "{path}");
     }
     // The folder exists but holds nothing playable yet.
-    let r = get("/watch/clip", None, &PlayerSettings::default(), &layout);
+    let r = get("/watch/clip", &PlayerSettings::default(), &layout);
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(page_config(&body(&r))["error"].as_str().unwrap().contains("not ready"));
 }
 
 #[test]
-fn signed_page_forwards_only_the_token_to_every_media_url() {
+fn signed_page_gets_a_token_for_each_media_url_from_the_signer() {
     let root = root_with(&["hls/master.m3u8", "stream.mp4", "thumb.jpg"]);
-    let query = "utm=x&sig=a%2Bb_c-d&expires=1700000000&kid=k1&evil=%3Cscript%3E";
-    let r = get("/watch/clip", Some(query), &PlayerSettings::default(), &Layout::new(root.path()));
+    // Stands in for the server's signer: the scope of a token is the route it admits.
+    let signer = |path: &str| {
+        let scope = if path.starts_with("/hls/") { "/hls/clip/" } else { path };
+        format!("expires=1700000000&scope={scope}&sig=S")
+    };
+    let r = respond(&Method::GET, "/watch/clip", &PlayerSettings::default(), &Layout::new(root.path()), Some(&signer))
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[header::CACHE_CONTROL], "private, no-store");
-    let html = body(&r);
-    let config = page_config(&html);
-    let token = "expires=1700000000&sig=a%2Bb_c-d&kid=k1";
-    assert_eq!(config["token"], token);
-    assert_eq!(config["hls"], format!("/hls/clip/master.m3u8?{token}"));
-    assert_eq!(config["stream"], format!("/stream/clip?{token}"));
-    assert_eq!(config["poster"], format!("/thumb/clip?{token}"));
-    assert!(!html.contains("evil") && !html.contains("utm"));
+    let config = page_config(&body(&r));
+    assert_eq!(config["hls"], "/hls/clip/master.m3u8?expires=1700000000&scope=/hls/clip/&sig=S");
+    assert_eq!(config["stream"], "/stream/clip?expires=1700000000&scope=/stream/clip&sig=S");
+    assert_eq!(config["poster"], "/thumb/clip?expires=1700000000&scope=/thumb/clip&sig=S");
+    assert_eq!(config["token"], "expires=1700000000&scope=/hls/clip/&sig=S");
+}
+
+#[test]
+fn refused_watch_link_is_a_403_page_that_says_why_in_words() {
+    let expired = rejected_page("expired", &PlayerSettings::default());
+    assert_eq!(expired.status(), StatusCode::FORBIDDEN);
+    assert!(page_config(&body(&expired))["error"].as_str().unwrap().contains("expired"));
+    let forged = rejected_page("bad_signature", &PlayerSettings::default());
+    assert!(page_config(&body(&forged))["error"].as_str().unwrap().contains("not valid"));
+    assert_eq!(forged.headers()[header::CACHE_CONTROL], "private, no-store");
 }
 
 #[test]
@@ -135,11 +148,10 @@ fn media_on_another_origin_is_in_the_urls_and_the_content_security_policy() {
     let root = tempfile::tempdir().unwrap(); // the page server need not hold the assets
     let settings =
         PlayerSettings { enabled: true, media_base: Some(MediaBase::parse("http://127.0.0.1:9001/").unwrap()) };
-    let r = get("/watch/clip", None, &settings, &Layout::new(root.path()));
+    let r = get("/watch/clip", &settings, &Layout::new(root.path()));
     assert_eq!(r.status(), StatusCode::OK);
     let config = page_config(&body(&r));
     assert_eq!(config["hls"], "http://127.0.0.1:9001/hls/clip/master.m3u8");
-    assert_eq!(config["mediaBase"], "http://127.0.0.1:9001");
     let csp = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(csp.contains("connect-src 'self' http://127.0.0.1:9001;"), "{csp}");
     assert!(csp.contains("media-src 'self' blob: http://127.0.0.1:9001;"), "{csp}");
@@ -162,14 +174,14 @@ fn static_files_are_cached_for_a_year_under_hashed_names() {
     let root = tempfile::tempdir().unwrap();
     let layout = Layout::new(root.path());
     let file = static_file("hls.min.js").unwrap();
-    let r = get(&file.path, None, &PlayerSettings::default(), &layout);
+    let r = get(&file.path, &PlayerSettings::default(), &layout);
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
     assert_eq!(r.headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
     assert_eq!(r.body().len(), file.bytes.len());
     // A stale hash or an unknown name is not served.
     for path in ["/player/000000000000/hls.min.js", "/player/hls.min.js", "/player/../Cargo.toml"] {
-        assert_eq!(get(path, None, &PlayerSettings::default(), &layout).status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(get(path, &PlayerSettings::default(), &layout).status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
 
@@ -178,11 +190,11 @@ fn head_has_the_headers_of_get_and_no_body_and_post_is_refused() {
     let root = root_with(&["stream.mp4"]);
     let layout = Layout::new(root.path());
     let settings = PlayerSettings::default();
-    let get = respond(&Method::GET, "/watch/clip", None, &settings, &layout).unwrap();
-    let head = respond(&Method::HEAD, "/watch/clip", None, &settings, &layout).unwrap();
+    let get = respond(&Method::GET, "/watch/clip", &settings, &layout, None).unwrap();
+    let head = respond(&Method::HEAD, "/watch/clip", &settings, &layout, None).unwrap();
     assert_eq!(get.headers(), head.headers());
     assert!(head.body().is_empty());
-    let post = respond(&Method::POST, "/watch/clip", None, &settings, &layout).unwrap();
+    let post = respond(&Method::POST, "/watch/clip", &settings, &layout, None).unwrap();
     assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(post.headers()[header::ALLOW], "GET, HEAD");
 }
