@@ -32,7 +32,7 @@
 
   function record(type, detail) {
     var entry = { t: Math.round(performance.now()), type: type };
-    for (var key in detail) entry[key] = detail[key];
+    for (var key in detail) if (key !== 'type' && key !== 't') entry[key] = detail[key];
     events.push(entry);
     if (events.length > 2000) events.shift();
   }
@@ -216,7 +216,7 @@
     });
     hls.on(Hls.Events.ERROR, function (_, data) {
       var status = (data.response && data.response.code) || (data.networkDetails && data.networkDetails.status) || 0;
-      record('hls-error', { fatal: !!data.fatal, type: data.type, details: data.details, status: status });
+      record('hls-error', { fatal: !!data.fatal, kind: data.type, details: data.details, status: status });
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
         var manifest = data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR ||
