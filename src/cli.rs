@@ -45,9 +45,142 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what a video is made of: container, duration, streams, rotation, frame rate, faststart.
+    ///
+    /// Takes files and directories (walked for media files). Prints a table per file on a terminal,
+    /// or JSON with --json (one object for a single file, an array otherwise). A file that cannot be
+    /// read is reported on one line and the others still print; the exit status is then 1.
+    Probe(ProbeArgs),
+
+    /// Move the MP4 index (moov) in front of the media data so playback starts before the download ends.
+    ///
+    /// Native and lossless: boxes are moved and chunk offsets rewritten, no media is re-encoded. The
+    /// output is written to a temp file beside it and renamed when complete, so it is never left
+    /// half-written. Files that are already faststart, and fragmented MP4s, are reported and copied
+    /// unchanged (left alone with --in-place).
+    Faststart(FaststartArgs),
+
+    /// Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/.
+    ///
+    /// One ffmpeg process per input decodes it once and encodes every rung (never upscaling).
+    Renditions(RenditionsArgs),
+    /// Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/.
+    ///
+    /// From a source it encodes once; with --from-renditions it segments existing renditions by stream copy.
+    Hls(HlsArgs),
+    /// Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode.
+    Prepare(PrepareArgs),
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+/// Flags shared by renditions, hls and prepare.
+#[derive(Debug, Args)]
+pub struct TranscodeArgs {
+    /// Media files or folders (walked recursively) to process.
+    #[arg(required = true, value_name = "INPUT", value_hint = ValueHint::AnyPath)]
+    pub inputs: Vec<PathBuf>,
+
+    /// The assets root: each input becomes ASSETS/<id>/.
+    #[arg(short, long = "out", value_name = "ASSETS", value_hint = ValueHint::DirPath)]
+    pub out: PathBuf,
+
+    /// Asset id for a single input (default: derived from the file name, stable across runs).
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub qualities: Vec<String>,
+
+    /// Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS.
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET.
+    #[arg(long, value_name = "PRESET")]
+    pub preset: Option<String>,
+
+    /// Rebuild assets that are already finished (they are skipped otherwise).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// HLS segment flags shared by hls and prepare.
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION.
+    #[arg(long, value_name = "SECONDS")]
+    pub segment_duration: Option<u32>,
+
+    /// Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment.
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub segment_type: Option<crate::config::pipeline::SegmentType>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenditionsArgs {
+    #[command(flatten)]
+    pub common: TranscodeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HlsArgs {
+    #[command(flatten)]
+    pub common: TranscodeArgs,
+
+    #[command(flatten)]
+    pub segments: SegmentArgs,
+
+    /// Segment the asset's existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no
+    /// re-encode. INPUT may then be the source file or the asset folder.
+    #[arg(long)]
+    pub from_renditions: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    #[command(flatten)]
+    pub common: TranscodeArgs,
+
+    #[command(flatten)]
+    pub segments: SegmentArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Media files, or directories to search for them.
+    #[arg(required = true, value_name = "PATH", value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Also write a JPEG thumbnail of the (single) input to this file.
+    #[arg(long, value_name = "OUT.jpg", value_hint = ValueHint::FilePath, conflicts_with = "thumbnail_dir")]
+    pub thumbnail: Option<PathBuf>,
+
+    /// Write a JPEG thumbnail of each input into this directory, as <name>.jpg.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub thumbnail_dir: Option<PathBuf>,
+
+    /// When to take the thumbnail: seconds (12.5) or a percentage of the duration (10%).
+    #[arg(long, value_name = "TIME", default_value = "10%", allow_hyphen_values = true)]
+    pub at: crate::pipeline::thumbnail::At,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("destination").required(true).args(["output", "in_place"]))]
+pub struct FaststartArgs {
+    /// MP4 files (several only with --in-place; directories are searched for .mp4/.m4v/.m4a/.mov).
+    #[arg(required = true, value_name = "IN", value_hint = ValueHint::AnyPath)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the result here (a single input only).
+    #[arg(short, long, value_name = "OUT", value_hint = ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+
+    /// Replace each input with its faststart version (atomically: a temp file renamed over it).
+    #[arg(long)]
+    pub in_place: bool,
 }
 
 #[derive(Debug, Args)]
@@ -68,10 +201,40 @@ mod tests {
     }
 
     #[test]
+    fn qualities_are_comma_separated() {
+        let cli =
+            Cli::try_parse_from(["playtube", "hls", "a.mp4", "-o", "assets", "--qualities", "360p,720p"]).unwrap();
+        let Command::Hls(args) = cli.command else { panic!("not hls") };
+        assert_eq!(args.common.qualities, ["360p", "720p"]);
+    }
+
+    #[test]
     fn global_flags_are_accepted_after_the_subcommand() {
         let cli = Cli::try_parse_from(["playtube", "generate", "--json", "-vv", "--color", "never"]).unwrap();
         assert!(cli.json);
         assert_eq!(cli.verbose, 2);
         assert_eq!(cli.color, ColorChoice::Never);
+    }
+
+    #[test]
+    fn faststart_needs_exactly_one_destination() {
+        assert!(Cli::try_parse_from(["playtube", "faststart", "a.mp4"]).is_err());
+        assert!(Cli::try_parse_from(["playtube", "faststart", "a.mp4", "-o", "b.mp4", "--in-place"]).is_err());
+        assert!(Cli::try_parse_from(["playtube", "faststart", "a.mp4", "b.mp4", "--in-place"]).is_ok());
+    }
+
+    #[test]
+    fn probe_time_accepts_seconds_and_percent_and_defaults_to_ten_percent() {
+        use crate::pipeline::thumbnail::At;
+        let Command::Probe(args) = Cli::try_parse_from(["playtube", "probe", "a.mp4"]).unwrap().command else {
+            panic!("not probe")
+        };
+        assert_eq!(args.at, At::Percent(10.0));
+        let Command::Probe(args) = Cli::try_parse_from(["playtube", "probe", "a.mp4", "--at", "12.5"]).unwrap().command
+        else {
+            panic!("not probe")
+        };
+        assert_eq!(args.at, At::Seconds(12.5));
+        assert!(Cli::try_parse_from(["playtube", "probe", "a.mp4", "--at", "soon"]).is_err());
     }
 }

@@ -26,6 +26,11 @@ use config::Settings;
 pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
     let settings = Settings::from_cli(&cli)?;
     match &cli.command {
+        Command::Renditions(args) => cmd::renditions::run(&settings, args),
+        Command::Hls(args) => cmd::hls::run(&settings, args),
+        Command::Prepare(args) => cmd::prepare::run(&settings, args),
         Command::Generate(args) => cmd::generate::run(&settings, args),
+        Command::Probe(args) => cmd::probe::run(&settings, args),
+        Command::Faststart(args) => cmd::faststart::run(&settings, args),
     }
 }

@@ -2,5 +2,13 @@
 //! ladders and HLS packages. It knows nothing of the command line or of HTTP; commands in `cmd/` call
 //! into it and print its results.
 
+pub mod encode;
+pub mod hls;
+pub mod hls_check;
+pub mod ladder;
+pub mod mp4;
+pub mod package;
+pub mod probe;
 pub mod process;
+pub mod thumbnail;
 pub mod tools;

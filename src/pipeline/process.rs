@@ -68,11 +68,12 @@ fn format_tail(tail: &str) -> String {
 pub struct ToolCommand {
     program: PathBuf,
     args: Vec<OsString>,
+    cwd: Option<PathBuf>,
 }
 
 impl ToolCommand {
     pub fn new(program: impl AsRef<Path>) -> ToolCommand {
-        ToolCommand { program: program.as_ref().to_owned(), args: Vec::new() }
+        ToolCommand { program: program.as_ref().to_owned(), args: Vec::new(), cwd: None }
     }
 
     pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Self {
@@ -86,6 +87,13 @@ impl ToolCommand {
         S: AsRef<OsStr>,
     {
         self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// Run the child in this directory (so relative output paths need no escaping in ffmpeg's tee
+    /// and filter syntax).
+    pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.cwd = Some(dir.as_ref().to_owned());
         self
     }
 
@@ -163,7 +171,11 @@ impl ToolCommand {
         if interrupted() {
             return Err(ProcessError::Interrupted { program, source: crate::exit::Interrupted });
         }
-        let mut child: Child = std::process::Command::new(&self.program)
+        let mut command = std::process::Command::new(&self.program);
+        if let Some(dir) = &self.cwd {
+            command.current_dir(dir);
+        }
+        let mut child: Child = command
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -32,7 +32,7 @@ fn locate_one(
     settings: &Settings,
 ) -> Result<PathBuf, UsageError> {
     let (source, wanted) = if let Some(v) = settings.env.get(env_key) {
-        (env_key.to_string(), PathBuf::from(v))
+        (env_key.to_owned(), PathBuf::from(v))
     } else if let Some(p) = configured {
         let file =
             settings.config_path.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "playtube.toml".into());

@@ -32,6 +32,15 @@ impl Progress {
         bar
     }
 
+    /// Move a file bar to ffmpeg's latest `-progress` block: position = media time written, message =
+    /// encoding speed as a multiple of real time (the ETA follows from the position's rate).
+    pub fn update_file(&self, bar: &ProgressBar, p: &crate::pipeline::process::Progress) {
+        bar.set_position(p.out_time.as_millis() as u64);
+        if let Some(speed) = p.speed {
+            bar.set_message(format!("{speed:.2}x"));
+        }
+    }
+
     /// The total bar of a batch: files done of files.
     pub fn total(&self, files: u64) -> ProgressBar {
         let bar = self.multi.add(ProgressBar::new(files));
@@ -42,6 +51,11 @@ impl Progress {
         );
         bar.set_prefix("total");
         bar
+    }
+
+    /// Run `f` (which prints) with the bars cleared, then redraw them.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.multi.suspend(f)
     }
 
     /// Print a line above the bars without tearing them.
