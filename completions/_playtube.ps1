@@ -34,6 +34,11 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart')
             [CompletionResult]::new('faststart', 'faststart', [CompletionResultType]::ParameterValue, 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends')
+            [CompletionResult]::new('renditions', 'renditions', [CompletionResultType]::ParameterValue, 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/')
+            [CompletionResult]::new('hls', 'hls', [CompletionResultType]::ParameterValue, 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/')
+            [CompletionResult]::new('prepare', 'prepare', [CompletionResultType]::ParameterValue, 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -72,6 +77,118 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'playtube;renditions' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
+            [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS')
+            [CompletionResult]::new('--preset', '--preset', [CompletionResultType]::ParameterName, 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Rebuild assets that are already finished (they are skipped otherwise)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'playtube;hls' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
+            [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS')
+            [CompletionResult]::new('--preset', '--preset', [CompletionResultType]::ParameterName, 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET')
+            [CompletionResult]::new('--segment-duration', '--segment-duration', [CompletionResultType]::ParameterName, 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION')
+            [CompletionResult]::new('--segment-type', '--segment-type', [CompletionResultType]::ParameterName, 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Rebuild assets that are already finished (they are skipped otherwise)')
+            [CompletionResult]::new('--from-renditions', '--from-renditions', [CompletionResultType]::ParameterName, 'Segment the asset''s existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no re-encode. INPUT may then be the source file or the asset folder')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'playtube;prepare' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
+            [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS')
+            [CompletionResult]::new('--preset', '--preset', [CompletionResultType]::ParameterName, 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET')
+            [CompletionResult]::new('--segment-duration', '--segment-duration', [CompletionResultType]::ParameterName, 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION')
+            [CompletionResult]::new('--segment-type', '--segment-type', [CompletionResultType]::ParameterName, 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Rebuild assets that are already finished (they are skipped otherwise)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'playtube;serve' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg). Env PLAYTUBE_ROOT; [serve] root')
+            [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090')
+            [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB). Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB')
+            [CompletionResult]::new('--cache-enabled', '--cache-enabled', [CompletionResultType]::ParameterName, 'Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true')
+            [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Bytes read from disk per chunk when streaming MP4s. Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 256KiB')
+            [CompletionResult]::new('--allowed-origin', '--allowed-origin', [CompletionResultType]::ParameterName, 'An origin allowed by CORS (repeat, or comma-separate; `*` allows any). Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers)')
+            [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000')
+            [CompletionResult]::new('--access-log', '--access-log', [CompletionResultType]::ParameterName, 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'playtube;stats' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The server''s base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Refresh every SECS seconds until interrupted (or until --count snapshots)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'With --watch: stop after this many snapshots')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'playtube;generate' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The project directory whose completions/ and man/ folders are (re)written')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
@@ -90,6 +207,11 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
         'playtube;help' {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart')
             [CompletionResult]::new('faststart', 'faststart', [CompletionResultType]::ParameterValue, 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends')
+            [CompletionResult]::new('renditions', 'renditions', [CompletionResultType]::ParameterValue, 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/')
+            [CompletionResult]::new('hls', 'hls', [CompletionResultType]::ParameterValue, 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/')
+            [CompletionResult]::new('prepare', 'prepare', [CompletionResultType]::ParameterValue, 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -98,6 +220,21 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;help;faststart' {
+            break
+        }
+        'playtube;help;renditions' {
+            break
+        }
+        'playtube;help;hls' {
+            break
+        }
+        'playtube;help;prepare' {
+            break
+        }
+        'playtube;help;serve' {
+            break
+        }
+        'playtube;help;stats' {
             break
         }
         'playtube;help;generate' {

@@ -31,6 +31,11 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
             cand probe 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
             cand faststart 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
+            cand renditions 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+            cand hls 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+            cand prepare 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
+            cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+            cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -66,6 +71,113 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'playtube;renditions'= {
+            cand -o 'The assets root: each input becomes ASSETS/<id>/'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
+            cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
+            cand -j 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS'
+            cand --jobs 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS'
+            cand --preset 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Rebuild assets that are already finished (they are skipped otherwise)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;hls'= {
+            cand -o 'The assets root: each input becomes ASSETS/<id>/'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
+            cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
+            cand -j 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS'
+            cand --jobs 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS'
+            cand --preset 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET'
+            cand --segment-duration 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION'
+            cand --segment-type 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Rebuild assets that are already finished (they are skipped otherwise)'
+            cand --from-renditions 'Segment the asset''s existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no re-encode. INPUT may then be the source file or the asset folder'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;prepare'= {
+            cand -o 'The assets root: each input becomes ASSETS/<id>/'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
+            cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
+            cand -j 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS'
+            cand --jobs 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS'
+            cand --preset 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET'
+            cand --segment-duration 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION'
+            cand --segment-type 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Rebuild assets that are already finished (they are skipped otherwise)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;serve'= {
+            cand --root 'The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg). Env PLAYTUBE_ROOT; [serve] root'
+            cand --addr 'Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090'
+            cand --cache-size 'Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB). Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB'
+            cand --cache-enabled 'Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true'
+            cand --chunk-size 'Bytes read from disk per chunk when streaming MP4s. Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 256KiB'
+            cand --allowed-origin 'An origin allowed by CORS (repeat, or comma-separate; `*` allows any). Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers)'
+            cand --workers 'Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs'
+            cand --max-connections 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000'
+            cand --access-log 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true'
+            cand --log-format 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;stats'= {
+            cand --url 'The server''s base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090'
+            cand --watch 'Refresh every SECS seconds until interrupted (or until --count snapshots)'
+            cand --count 'With --watch: stop after this many snapshots'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'playtube;generate'= {
             cand --out 'The project directory whose completions/ and man/ folders are (re)written'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
@@ -83,12 +195,27 @@ set edit:completion:arg-completer[playtube] = {|@words|
         &'playtube;help'= {
             cand probe 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
             cand faststart 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
+            cand renditions 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+            cand hls 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+            cand prepare 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
+            cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+            cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'playtube;help;probe'= {
         }
         &'playtube;help;faststart'= {
+        }
+        &'playtube;help;renditions'= {
+        }
+        &'playtube;help;hls'= {
+        }
+        &'playtube;help;prepare'= {
+        }
+        &'playtube;help;serve'= {
+        }
+        &'playtube;help;stats'= {
         }
         &'playtube;help;generate'= {
         }

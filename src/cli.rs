@@ -70,6 +70,14 @@ pub enum Command {
     Hls(HlsArgs),
     /// Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode.
     Prepare(PrepareArgs),
+    /// Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats.
+    ///
+    /// Settings are layered: flags > environment (VIDEO_CACHE_SIZE, VIDEO_CACHE_ENABLED, VIDEO_CHUNK_SIZE,
+    /// ALLOWED_ORIGINS, PLAYTUBE_ROOT, PLAYTUBE_ADDR, PLAYTUBE_*) > [serve] in playtube.toml > defaults.
+    /// Stops on SIGTERM or Ctrl-C after responses in flight finish (within the grace period), exit 0.
+    Serve(ServeArgs),
+    /// Show a running server's /stats as a table (or JSON with --json).
+    Stats(StatsArgs),
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -181,6 +189,77 @@ pub struct FaststartArgs {
     /// Replace each input with its faststart version (atomically: a temp file renamed over it).
     #[arg(long)]
     pub in_place: bool,
+}
+
+/// Access-log format of `playtube serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg).
+    /// Env PLAYTUBE_ROOT; [serve] root.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
+
+    /// Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090.
+    #[arg(long, value_name = "IP:PORT", value_hint = ValueHint::Other)]
+    pub addr: Option<String>,
+
+    /// Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB).
+    /// Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB.
+    #[arg(long, value_name = "SIZE")]
+    pub cache_size: Option<String>,
+
+    /// Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true.
+    #[arg(long, value_name = "BOOL")]
+    pub cache_enabled: Option<bool>,
+
+    /// Bytes read from disk per chunk when streaming MP4s. Env VIDEO_CHUNK_SIZE; [serve] chunk_size.
+    /// Default 256KiB.
+    #[arg(long, value_name = "SIZE")]
+    pub chunk_size: Option<String>,
+
+    /// An origin allowed by CORS (repeat, or comma-separate; `*` allows any).
+    /// Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs.
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true.
+    #[arg(long, value_name = "BOOL")]
+    pub access_log: Option<bool>,
+
+    /// Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The server's base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090.
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub url: Option<String>,
+
+    /// Refresh every SECS seconds until interrupted (or until --count snapshots).
+    #[arg(long, value_name = "SECS")]
+    pub watch: Option<f64>,
+
+    /// With --watch: stop after this many snapshots.
+    #[arg(long, value_name = "N", requires = "watch")]
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@ pub mod inputs;
 pub mod layout;
 pub mod pipeline;
 pub mod player;
+pub mod server;
 pub mod ui;
 
 use cli::{Cli, Command};
@@ -32,5 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
         Command::Generate(args) => cmd::generate::run(&settings, args),
         Command::Probe(args) => cmd::probe::run(&settings, args),
         Command::Faststart(args) => cmd::faststart::run(&settings, args),
+        Command::Serve(args) => cmd::serve::run(&settings, args),
+        Command::Stats(args) => cmd::stats::run(&settings, args),
     }
 }

@@ -10,6 +10,8 @@ pub mod hls;
 pub mod prepare;
 pub mod probe;
 pub mod renditions;
+pub mod serve;
+pub mod stats;
 pub mod transcode;
 
 use crate::exit::Code;

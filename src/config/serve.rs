@@ -1,7 +1,424 @@
-//! The `[serve]` section of playtube.toml and its layering with flags and environment.
+//! The `[serve]` section of playtube.toml and its layering: flags > environment (the design document's
+//! `VIDEO_CACHE_SIZE`, `VIDEO_CACHE_ENABLED`, `VIDEO_CHUNK_SIZE`, `ALLOWED_ORIGINS`, plus `PLAYTUBE_*`) >
+//! `[serve]` > built-in defaults. The result is a plain [`ServeSettings`] holding a ready
+//! [`crate::server::Config`]; nothing downstream sees an `Option` for something that has a default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::Settings;
+use crate::cli::{LogFormat, ServeArgs};
+use crate::exit::UsageError;
+use crate::server;
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
+
+/// A byte size in the file: a number of bytes or a string such as `"512MiB"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ServeSection {}
+pub struct ServeSection {
+    pub root: Option<PathBuf>,
+    pub addr: Option<String>,
+    pub workers: Option<usize>,
+    pub cache_enabled: Option<bool>,
+    pub cache_size: Option<Size>,
+    pub chunk_size: Option<Size>,
+    pub max_inflight: Option<Size>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub cache_control_media: Option<String>,
+    pub cache_control_playlist: Option<String>,
+    pub max_connections: Option<usize>,
+    pub max_header_bytes: Option<Size>,
+    pub max_headers: Option<usize>,
+    pub header_read_timeout: Option<f64>,
+    pub idle_timeout: Option<f64>,
+    pub shutdown_grace: Option<f64>,
+    pub access_log: Option<bool>,
+    pub log_format: Option<String>,
+}
+
+/// Resolved settings of `playtube serve`.
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    pub addr: SocketAddr,
+    /// Runtime worker threads; 1 runs a single-threaded runtime.
+    pub workers: usize,
+    pub log_format: LogFormat,
+    pub server: server::Config,
+}
+
+/// `1048576`, `64KiB`, `1.5GiB`, `10MB`, `4k`: binary suffixes (K/KiB = 1024), SI for `kB/MB/GB`.
+pub fn parse_size(raw: &str) -> Option<u64> {
+    let s = raw.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let value: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim() {
+        "" | "B" | "b" => 1.0,
+        "k" | "K" | "KiB" | "kiB" => 1024.0,
+        "M" | "m" | "MiB" => 1024.0 * 1024.0,
+        "G" | "g" | "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "kB" | "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        _ => return None,
+    };
+    let bytes = value * mult;
+    (bytes.is_finite() && (0.0..1.8e19).contains(&bytes)).then_some(bytes as u64)
+}
+
+fn size_of(name: &str, value: &Size) -> Result<u64, UsageError> {
+    match value {
+        Size::Bytes(n) => Ok(*n),
+        Size::Text(t) => parse_size(t).ok_or_else(|| {
+            UsageError::new(format!("[serve] {name} = {t:?} is not a size; use bytes or e.g. \"512MiB\""))
+        }),
+    }
+}
+
+/// One layered value: flag, then environment variable(s), then file, then default.
+struct Layer<'a> {
+    settings: &'a Settings,
+}
+
+impl Layer<'_> {
+    fn size(
+        &self,
+        flag: Option<&str>,
+        envs: &[&str],
+        file: Option<&Size>,
+        name: &str,
+        default: u64,
+    ) -> Result<u64, UsageError> {
+        if let Some(raw) = flag {
+            let flag = name.replace('_', "-");
+            return parse_size(raw)
+                .ok_or_else(|| UsageError::new(format!("--{flag} {raw:?} is not a size; use bytes or e.g. 512MiB")));
+        }
+        if let Some((key, raw)) = self.settings.env.first(envs) {
+            return parse_size(raw).ok_or_else(|| {
+                UsageError::new(format!("environment variable {key}={raw:?} is not a size; use bytes or e.g. 512MiB"))
+            });
+        }
+        file.map(|v| size_of(name, v)).unwrap_or(Ok(default))
+    }
+
+    fn bool(&self, flag: Option<bool>, env: &str, file: Option<bool>, default: bool) -> Result<bool, UsageError> {
+        Ok(match flag {
+            Some(v) => v,
+            None => self.settings.env.flag(env)?.or(file).unwrap_or(default),
+        })
+    }
+
+    fn count(&self, flag: Option<usize>, env: &str, file: Option<usize>, default: usize) -> Result<usize, UsageError> {
+        Ok(match flag {
+            Some(v) => v,
+            None => self.settings.env.parse::<usize>(env)?.or(file).unwrap_or(default),
+        })
+    }
+
+    fn secs(&self, env: &str, file: Option<f64>, name: &str, default: Duration) -> Result<Duration, UsageError> {
+        let value = match self.settings.env.parse::<f64>(env)? {
+            Some(v) => v,
+            None => match file {
+                Some(v) => v,
+                None => return Ok(default),
+            },
+        };
+        Duration::try_from_secs_f64(value)
+            .map_err(|_| UsageError::new(format!("{name} = {value} must be a number of seconds >= 0 (e.g. 15)")))
+    }
+
+    fn text(&self, env: &str, file: Option<&String>, default: &str) -> String {
+        self.settings.env.get(env).map(str::to_owned).or_else(|| file.cloned()).unwrap_or_else(|| default.to_owned())
+    }
+}
+
+impl ServeSettings {
+    pub fn resolve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServeSettings> {
+        let file = &settings.file.serve;
+        let env = &settings.env;
+        let l = Layer { settings };
+
+        let root =
+            args.root.clone().or_else(|| env.get("PLAYTUBE_ROOT").map(PathBuf::from)).or_else(|| file.root.clone());
+        let Some(root) = root else {
+            return Err(UsageError::with_hint(
+                "no assets root given",
+                "pass --root DIR, set PLAYTUBE_ROOT, or set root in [serve] of playtube.toml",
+            )
+            .into());
+        };
+        let addr_text = args
+            .addr
+            .clone()
+            .or_else(|| env.get("PLAYTUBE_ADDR").map(str::to_owned))
+            .or_else(|| file.addr.clone())
+            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr: SocketAddr = addr_text.parse().map_err(|_| {
+            UsageError::new(format!("listen address {addr_text:?} is invalid; use IP:PORT, e.g. {DEFAULT_ADDR}"))
+        })?;
+
+        let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let workers = l.count(args.workers, "PLAYTUBE_WORKERS", file.workers, default_workers)?;
+        if workers == 0 || workers > 1024 {
+            return Err(UsageError::new(format!("workers = {workers} is out of range; use 1 to 1024")).into());
+        }
+        let log_format = match args.log_format {
+            Some(f) => f,
+            None => match env.get("PLAYTUBE_LOG_FORMAT").map(str::to_owned).or_else(|| file.log_format.clone()) {
+                None => LogFormat::Human,
+                Some(s) => match s.as_str() {
+                    "human" => LogFormat::Human,
+                    "json" => LogFormat::Json,
+                    other => {
+                        return Err(
+                            UsageError::new(format!("log format {other:?} is unknown; use human or json")).into()
+                        )
+                    }
+                },
+            },
+        };
+
+        let defaults = server::Config::new(&root);
+        let origins = if !args.allowed_origins.is_empty() {
+            args.allowed_origins.clone()
+        } else if let Some(raw) = env.get("ALLOWED_ORIGINS") {
+            raw.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+        } else {
+            file.allowed_origins.clone().unwrap_or_default()
+        };
+
+        let cache_size = l.size(
+            args.cache_size.as_deref(),
+            &["VIDEO_CACHE_SIZE", "PLAYTUBE_CACHE_SIZE"],
+            file.cache_size.as_ref(),
+            "cache_size",
+            defaults.cache_size,
+        )?;
+        let chunk_size = l.size(
+            args.chunk_size.as_deref(),
+            &["VIDEO_CHUNK_SIZE", "PLAYTUBE_CHUNK_SIZE"],
+            file.chunk_size.as_ref(),
+            "chunk_size",
+            defaults.chunk_size as u64,
+        )?;
+        if !(4096..=(64 << 20)).contains(&chunk_size) {
+            return Err(UsageError::new(format!(
+                "chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 256KiB)"
+            ))
+            .into());
+        }
+        let max_inflight = l.size(
+            None,
+            &["PLAYTUBE_MAX_INFLIGHT"],
+            file.max_inflight.as_ref(),
+            "max_inflight",
+            defaults.max_inflight_bytes as u64,
+        )?;
+        let max_header_bytes = l.size(
+            None,
+            &["PLAYTUBE_MAX_HEADER_BYTES"],
+            file.max_header_bytes.as_ref(),
+            "max_header_bytes",
+            defaults.max_header_bytes as u64,
+        )?;
+        if !(1024..=(1 << 20)).contains(&max_header_bytes) {
+            return Err(UsageError::new(format!(
+                "max_header_bytes {max_header_bytes} is out of range; use 1KiB to 1MiB"
+            ))
+            .into());
+        }
+        let max_connections =
+            l.count(args.max_connections, "PLAYTUBE_MAX_CONNECTIONS", file.max_connections, defaults.max_connections)?;
+        if max_connections == 0 {
+            return Err(UsageError::new("max_connections must be at least 1 (e.g. 10000)").into());
+        }
+        let max_headers = l.count(None, "PLAYTUBE_MAX_HEADERS", file.max_headers, defaults.max_headers)?.max(1);
+
+        let config = server::Config {
+            root,
+            cache_enabled: l.bool(
+                args.cache_enabled,
+                "VIDEO_CACHE_ENABLED",
+                file.cache_enabled,
+                defaults.cache_enabled,
+            )?,
+            cache_size,
+            chunk_size: chunk_size as usize,
+            max_inflight_bytes: max_inflight.max(chunk_size) as usize,
+            allowed_origins: origins,
+            cache_control_media: l.text(
+                "PLAYTUBE_CACHE_CONTROL_MEDIA",
+                file.cache_control_media.as_ref(),
+                server::DEFAULT_CACHE_CONTROL_MEDIA,
+            ),
+            cache_control_playlist: l.text(
+                "PLAYTUBE_CACHE_CONTROL_PLAYLIST",
+                file.cache_control_playlist.as_ref(),
+                server::DEFAULT_CACHE_CONTROL_PLAYLIST,
+            ),
+            max_connections,
+            max_header_bytes: max_header_bytes as usize,
+            max_headers,
+            header_read_timeout: l.secs(
+                "PLAYTUBE_HEADER_READ_TIMEOUT",
+                file.header_read_timeout,
+                "header_read_timeout",
+                defaults.header_read_timeout,
+            )?,
+            idle_timeout: l.secs("PLAYTUBE_IDLE_TIMEOUT", file.idle_timeout, "idle_timeout", defaults.idle_timeout)?,
+            shutdown_grace: l.secs(
+                "PLAYTUBE_SHUTDOWN_GRACE",
+                file.shutdown_grace,
+                "shutdown_grace",
+                defaults.shutdown_grace,
+            )?,
+            access_log: l.bool(args.access_log, "PLAYTUBE_ACCESS_LOG", file.access_log, defaults.access_log)?,
+        };
+        if config.header_read_timeout.is_zero() || config.idle_timeout.is_zero() {
+            return Err(
+                UsageError::new("header_read_timeout and idle_timeout must be > 0 seconds (e.g. 15 and 60)").into()
+            );
+        }
+        Ok(ServeSettings { addr, workers, log_format, server: config })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::config::{parse, Env};
+    use clap::Parser;
+
+    fn resolve(argv: &[&str], env: &[(&str, &str)], toml: &str) -> anyhow::Result<ServeSettings> {
+        let mut full = vec!["playtube", "serve"];
+        full.extend_from_slice(argv);
+        let cli = Cli::try_parse_from(full).unwrap();
+        let mut settings = Settings::defaults(Env::from_pairs(env.iter().copied()));
+        settings.file = parse(toml).unwrap();
+        let Command::Serve(args) = &cli.command else { panic!("not serve") };
+        ServeSettings::resolve(&settings, args)
+    }
+
+    const FILE: &str = r#"
+        [serve]
+        root = "/from-file"
+        addr = "127.0.0.1:9001"
+        cache_size = "64MiB"
+        chunk_size = 65536
+        cache_enabled = true
+        allowed_origins = ["https://file.example"]
+        idle_timeout = 7
+    "#;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let s = resolve(&["--root", "/r"], &[], "").unwrap();
+        assert_eq!(s.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(s.server.cache_size, 1 << 30);
+        assert!(s.server.cache_enabled);
+        assert!(s.server.allowed_origins.is_empty());
+        assert_eq!(s.log_format, LogFormat::Human);
+    }
+
+    #[test]
+    fn file_beats_defaults() {
+        let s = resolve(&[], &[], FILE).unwrap();
+        assert_eq!(s.server.root, PathBuf::from("/from-file"));
+        assert_eq!(s.addr.to_string(), "127.0.0.1:9001");
+        assert_eq!(s.server.cache_size, 64 << 20);
+        assert_eq!(s.server.chunk_size, 65536);
+        assert_eq!(s.server.allowed_origins, vec!["https://file.example"]);
+        assert_eq!(s.server.idle_timeout, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn environment_beats_file() {
+        let env = [
+            ("PLAYTUBE_ROOT", "/from-env"),
+            ("PLAYTUBE_ADDR", "127.0.0.1:9002"),
+            ("VIDEO_CACHE_SIZE", "2147483648"),
+            ("VIDEO_CHUNK_SIZE", "4194304"),
+            ("VIDEO_CACHE_ENABLED", "false"),
+            ("ALLOWED_ORIGINS", "https://a.example, https://b.example"),
+            ("PLAYTUBE_IDLE_TIMEOUT", "3"),
+        ];
+        let s = resolve(&[], &env, FILE).unwrap();
+        assert_eq!(s.server.root, PathBuf::from("/from-env"));
+        assert_eq!(s.addr.to_string(), "127.0.0.1:9002");
+        assert_eq!(s.server.cache_size, 2_147_483_648);
+        assert_eq!(s.server.chunk_size, 4_194_304);
+        assert!(!s.server.cache_enabled);
+        assert_eq!(s.server.allowed_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(s.server.idle_timeout, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn flags_beat_environment() {
+        let env = [("PLAYTUBE_ROOT", "/from-env"), ("VIDEO_CACHE_SIZE", "1000"), ("VIDEO_CACHE_ENABLED", "false")];
+        let argv = [
+            "--root",
+            "/from-flag",
+            "--addr",
+            "127.0.0.1:9003",
+            "--cache-size",
+            "10MiB",
+            "--cache-enabled",
+            "true",
+            "--allowed-origin",
+            "https://flag.example",
+        ];
+        let s = resolve(&argv, &env, FILE).unwrap();
+        assert_eq!(s.server.root, PathBuf::from("/from-flag"));
+        assert_eq!(s.addr.to_string(), "127.0.0.1:9003");
+        assert_eq!(s.server.cache_size, 10 << 20);
+        assert!(s.server.cache_enabled);
+        assert_eq!(s.server.allowed_origins, vec!["https://flag.example"]);
+    }
+
+    #[test]
+    fn example_config_documents_the_real_defaults() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/playtube.toml")).unwrap();
+        let from_file = resolve(&["--root", "/r"], &[], &text).unwrap();
+        let defaults = resolve(&["--root", "/r"], &[], "").unwrap();
+        assert_eq!(format!("{:?}", from_file.server), format!("{:?}", defaults.server));
+        assert_eq!(from_file.addr, defaults.addr);
+        assert_eq!(from_file.log_format, defaults.log_format);
+    }
+
+    #[test]
+    fn missing_root_is_a_usage_error_with_a_hint() {
+        let err = resolve(&[], &[], "").unwrap_err();
+        assert_eq!(crate::exit::code_for(&err), crate::exit::Code::Usage);
+        assert!(format!("{err:#}").contains("assets root"));
+    }
+
+    #[test]
+    fn bad_values_name_their_source() {
+        let err = resolve(&["--root", "/r"], &[("VIDEO_CACHE_SIZE", "lots")], "").unwrap_err();
+        assert!(format!("{err:#}").contains("VIDEO_CACHE_SIZE"), "{err:#}");
+        let err = resolve(&["--root", "/r", "--addr", "localhost"], &[], "").unwrap_err();
+        assert!(format!("{err:#}").contains("listen address"), "{err:#}");
+    }
+
+    #[test]
+    fn sizes_accept_binary_and_si_suffixes() {
+        assert_eq!(parse_size("1048576"), Some(1 << 20));
+        assert_eq!(parse_size("64KiB"), Some(64 << 10));
+        assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
+        assert_eq!(parse_size("10MB"), Some(10_000_000));
+        assert_eq!(parse_size("ten"), None);
+    }
+}

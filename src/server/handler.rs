@@ -1,0 +1,334 @@
+//! One flat request path: parse (method, route) -> preflight -> gate -> route to a file -> look it up
+//! -> decide (preconditions, Range) -> render. Each step is a plain function call in [`respond`], so a
+//! step can be inserted without restructuring: signed-URL checks go in the gate step, a playlist
+//! rewrite between lookup and render (playlist bodies are always whole `Bytes` there, see
+//! [`Found::source`]). The handler is synchronous: files in the page cache are read inline, like
+//! nginx does, which avoids a thread hand-off per request.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::request::Parts;
+use http::{Method, Request, Response, StatusCode};
+
+use super::access::{AccessLog, CacheOutcome};
+use super::body::{Body, Content, Piece, Pieces, Source};
+use super::conditional::{self, Precondition, Validators};
+use super::cors::{self, Preflight};
+use super::files::{self, FileError, FileMeta};
+use super::mime::{self, Kind};
+use super::range::{self, ByteRange, RangeDecision};
+use super::route::{self, Route, RouteError};
+use super::Shared;
+
+const ALLOW: &str = "GET, HEAD, OPTIONS";
+
+/// Handle one request. Always produces a response; the body writes the access-log line when done.
+pub fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> {
+    let started = Instant::now();
+    shared.stats.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (parts, _) = req.into_parts();
+    let mut cache = CacheOutcome::Bypass;
+    let mut response = respond(shared, &parts, &mut cache);
+    shared.cors.apply(&parts.headers, response.headers_mut());
+    if parts.method == Method::HEAD {
+        response.body_mut().clear();
+    }
+    let log = shared.config.access_log.then(|| {
+        let mut log = AccessLog::new(&parts.method, &parts.uri, started);
+        log.status = response.status().as_u16();
+        log.cache = cache;
+        log
+    });
+    response.body_mut().observe(Arc::clone(&shared.stats), log);
+    response
+}
+
+/// The pipeline, step by step.
+fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response<Body> {
+    // Parse.
+    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOW));
+        return r;
+    }
+    let route = match route::parse(parts.uri.path()) {
+        Ok(route) => route,
+        Err(RouteError::Malformed) => return plain(StatusCode::BAD_REQUEST, "bad request\n"),
+        Err(RouteError::NotFound) => return plain(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    // Preflight: answered before the gate, as browsers send no credentials with it.
+    if parts.method == Method::OPTIONS {
+        return options(shared, &parts.headers);
+    }
+    // Gate: signed-URL verification (server::auth) is called here and returns 403 with a reason code.
+
+    // Route.
+    let (path, kind) = match target(shared, route) {
+        Target::File(path, kind) => (path, kind),
+        Target::Health => return json(br#"{"status":"ok"}"#.as_slice().into()),
+        Target::Stats => {
+            let snap = shared.stats.snapshot(shared.cache.stats(), shared.pool.in_flight() as u64);
+            return json(Bytes::from(snap.to_json().to_string()));
+        }
+    };
+    // Look up.
+    let found = match lookup(shared, &path, kind) {
+        Ok(found) => found,
+        Err(err) => return file_error(&path, err),
+    };
+    *cache = found.cache;
+    // Decide, then render.
+    let served = decide(&parts.headers, &found.meta);
+    render(shared, &path, kind, found, served)
+}
+
+enum Target {
+    Health,
+    Stats,
+    File(PathBuf, Kind),
+}
+
+fn target(shared: &Shared, route: Route) -> Target {
+    match route {
+        Route::Health => Target::Health,
+        Route::Stats => Target::Stats,
+        Route::Stream(id) => Target::File(shared.layout.asset(&id).stream(), Kind::Video),
+        Route::Rendition(id, q) => Target::File(shared.layout.asset(&id).rendition(&q), Kind::Video),
+        Route::Master(id) => Target::File(shared.layout.asset(&id).hls_master(), Kind::Playlist),
+        Route::HlsFile(id, q, name) => {
+            let kind = mime::hls_kind(name.as_str());
+            Target::File(shared.layout.asset(&id).hls_file(&q, &name), kind)
+        }
+        Route::Thumb(id) => Target::File(shared.layout.asset(&id).thumb(), Kind::Thumbnail),
+    }
+}
+
+/// Where a file's bytes are: in memory (cached, or a playlist read whole) or an open descriptor.
+pub enum FoundSource {
+    Memory(Bytes),
+    File(Arc<std::fs::File>),
+}
+
+/// A file ready to serve: one version's validators and its bytes' source.
+pub struct Found {
+    pub meta: FileMeta,
+    pub source: FoundSource,
+    pub cache: CacheOutcome,
+}
+
+/// Find the current version of a file: from the cache if it holds exactly this version, else from
+/// disk (stored in the cache when it fits). Playlists are always read whole.
+pub fn lookup(shared: &Shared, path: &Path, kind: Kind) -> Result<Found, FileError> {
+    let use_cache = kind.cacheable() && shared.cache.enabled();
+    if use_cache {
+        let ident = shared.resolver.stat(path)?;
+        // Only a path already proven to lead to this inode inside the root may skip the open.
+        if shared.resolver.is_verified(path, &ident) {
+            if let Some(entry) = shared.cache.get(path, &ident) {
+                let source = FoundSource::Memory(entry.bytes.clone());
+                return Ok(Found { meta: entry.meta.clone(), source, cache: CacheOutcome::Hit });
+            }
+        } else {
+            shared.cache.note_miss();
+        }
+    }
+    let outcome = if use_cache { CacheOutcome::Miss } else { CacheOutcome::Bypass };
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let opened = shared.resolver.open(path)?;
+        let whole = kind == Kind::Playlist || (use_cache && shared.cache.admits(opened.meta.len()));
+        if !whole {
+            return Ok(Found { meta: opened.meta, source: FoundSource::File(Arc::new(opened.file)), cache: outcome });
+        }
+        match files::read_whole(&opened) {
+            Ok(bytes) => {
+                if use_cache {
+                    shared.cache.insert(path, opened.meta.clone(), bytes.clone());
+                }
+                return Ok(Found { meta: opened.meta, source: FoundSource::Memory(bytes), cache: outcome });
+            }
+            Err(FileError::Changed) if attempts < 3 => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The decision for a file request, made before any response is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    NotModified,
+    PreconditionFailed,
+    Body(RangeDecision),
+}
+
+/// Preconditions first (RFC 9110 §13.2.2), then If-Range and Range.
+pub fn decide(headers: &HeaderMap, meta: &FileMeta) -> Served {
+    let validators = Validators { etag: meta.etag_str(), last_modified: meta.modified_secs };
+    match conditional::evaluate(headers, validators) {
+        Precondition::NotModified => Served::NotModified,
+        Precondition::Failed => Served::PreconditionFailed,
+        Precondition::Proceed => {
+            let if_range = headers.get(header::IF_RANGE).map(HeaderValue::as_bytes);
+            let allows = range::if_range_allows(if_range, validators.etag, validators.last_modified);
+            let range = headers.get(header::RANGE).map(HeaderValue::as_bytes);
+            Served::Body(range::decide(range, allows, meta.len()))
+        }
+    }
+}
+
+/// Turn a decision into a response.
+fn render(shared: &Shared, path: &Path, kind: Kind, found: Found, served: Served) -> Response<Body> {
+    let len = found.meta.len();
+    let content_type = mime::content_type(path.file_name().and_then(|n| n.to_str()).unwrap_or(""));
+    let (status, body, content_length, content_range, multipart) = match served {
+        Served::NotModified => (StatusCode::NOT_MODIFIED, Body::empty(), None, None, None),
+        Served::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, Body::empty(), Some(0), None, None),
+        Served::Body(RangeDecision::Unsatisfiable) => {
+            (StatusCode::RANGE_NOT_SATISFIABLE, Body::empty(), Some(0), Some(format!("bytes */{len}")), None)
+        }
+        Served::Body(RangeDecision::Full) => (
+            StatusCode::OK,
+            slice_body(shared, &found, ByteRange { start: 0, end: len.saturating_sub(1) }, len),
+            Some(len),
+            None,
+            None,
+        ),
+        Served::Body(RangeDecision::Partial(r)) => (
+            StatusCode::PARTIAL_CONTENT,
+            slice_body(shared, &found, r, len),
+            Some(r.len()),
+            Some(format!("bytes {}-{}/{len}", r.start, r.end)),
+            None,
+        ),
+        Served::Body(RangeDecision::Multi(ranges)) => {
+            let (pieces, total) = multipart_pieces(&shared.boundary, &content_type, &ranges, len);
+            let body = Body::new(Content::Pieces(Pieces::new(source_of(shared, &found), pieces)));
+            (StatusCode::PARTIAL_CONTENT, body, Some(total), None, Some(()))
+        }
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    if status != StatusCode::NOT_MODIFIED {
+        if multipart.is_some() {
+            let value = format!("multipart/byteranges; boundary={}", shared.boundary);
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&value).expect("boundary is ASCII"));
+        } else {
+            h.insert(header::CONTENT_TYPE, content_type);
+        }
+        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    }
+    if let Some(n) = content_length {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
+    if let Some(cr) = content_range {
+        h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&cr).expect("digits are ASCII"));
+    }
+    h.insert(header::ETAG, found.meta.etag.clone());
+    h.insert(header::LAST_MODIFIED, found.meta.last_modified.clone());
+    h.insert(header::CACHE_CONTROL, shared.cache_control(kind));
+    response
+}
+
+fn source_of(shared: &Shared, found: &Found) -> Source {
+    match &found.source {
+        FoundSource::Memory(bytes) => Source::Memory(bytes.clone()),
+        FoundSource::File(file) => {
+            Source::File { file: Arc::clone(file), ident: found.meta.ident, pool: Arc::clone(&shared.pool) }
+        }
+    }
+}
+
+/// The bytes of one range: a slice when in memory, a streamed range of the file otherwise.
+fn slice_body(shared: &Shared, found: &Found, r: ByteRange, len: u64) -> Body {
+    if len == 0 {
+        return Body::empty();
+    }
+    match &found.source {
+        FoundSource::Memory(bytes) => Body::full(bytes.slice(r.start as usize..=r.end as usize)),
+        FoundSource::File(_) => {
+            let pieces = vec![Piece::Range { offset: r.start, len: r.len() }];
+            Body::new(Content::Pieces(Pieces::new(source_of(shared, found), pieces)))
+        }
+    }
+}
+
+/// The parts of a `multipart/byteranges` body and its exact length.
+fn multipart_pieces(boundary: &str, content_type: &HeaderValue, ranges: &[ByteRange], len: u64) -> (Vec<Piece>, u64) {
+    let ct = content_type.to_str().unwrap_or("application/octet-stream");
+    let mut pieces = Vec::with_capacity(ranges.len() * 2 + 1);
+    let mut total = 0u64;
+    for (i, r) in ranges.iter().enumerate() {
+        let lead = if i == 0 { "" } else { "\r\n" };
+        let head = format!(
+            "{lead}--{boundary}\r\nContent-Type: {ct}\r\nContent-Range: bytes {}-{}/{len}\r\n\r\n",
+            r.start, r.end
+        );
+        total += head.len() as u64 + r.len();
+        pieces.push(Piece::Bytes(Bytes::from(head)));
+        pieces.push(Piece::Range { offset: r.start, len: r.len() });
+    }
+    let tail = format!("\r\n--{boundary}--\r\n");
+    total += tail.len() as u64;
+    pieces.push(Piece::Bytes(Bytes::from(tail)));
+    (pieces, total)
+}
+
+fn options(shared: &Shared, headers: &HeaderMap) -> Response<Body> {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    let h = r.headers_mut();
+    match shared.cors.preflight(headers) {
+        Preflight::NotPreflight => {
+            h.insert(header::ALLOW, HeaderValue::from_static(ALLOW));
+        }
+        Preflight::Allowed(origin) => {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(cors::ALLOW_METHODS));
+            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(cors::ALLOW_HEADERS));
+            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+        }
+        Preflight::Refused => {
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+    }
+    r
+}
+
+fn file_error(path: &Path, err: FileError) -> Response<Body> {
+    match err {
+        FileError::NotFound => plain(StatusCode::NOT_FOUND, "not found\n"),
+        FileError::Refused => plain(StatusCode::NOT_FOUND, "not found\n"),
+        FileError::Changed => plain(StatusCode::SERVICE_UNAVAILABLE, "file is being replaced; retry\n"),
+        FileError::Io(e) => {
+            tracing::error!(path = %path.display(), error = %e, "reading a file failed");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
+        }
+    }
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut r = Response::new(Body::full(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn json(bytes: Bytes) -> Response<Body> {
+    let len = bytes.len();
+    let mut r = Response::new(Body::full(bytes));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}

@@ -1,0 +1,141 @@
+//! The routes, as an enum, and the one function that maps a request path to one. Every name is
+//! validated by `layout` (ids, qualities, segment names), so a `Route` can never point outside the
+//! assets root. Malformed paths (bad percent-encoding, encoded slashes, backslashes, NUL, `.`/`..`
+//! segments) are a 400; well-formed paths that name nothing are a 404. New routes (e.g. the player's
+//! `/watch/{id}`) are a variant here and an arm in `handler.rs`.
+
+use std::borrow::Cow;
+
+use crate::layout::{AssetId, Quality, SegmentName, MASTER_PLAYLIST};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    Stats,
+    /// `/stream/{id}`: `<id>/stream.mp4`.
+    Stream(AssetId),
+    /// `/stream/{id}/{quality}`: `<id>/renditions/<quality>.mp4`.
+    Rendition(AssetId, Quality),
+    /// `/hls/{id}/master.m3u8`.
+    Master(AssetId),
+    /// `/hls/{id}/{quality}/{file}`: playlist.m3u8, iframes.m3u8, init.mp4, segments.
+    HlsFile(AssetId, Quality, SegmentName),
+    /// `/thumb/{id}`: `<id>/thumb.jpg`.
+    Thumb(AssetId),
+}
+
+/// Why a path maps to no route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("malformed path")]
+    Malformed,
+    #[error("no such route")]
+    NotFound,
+}
+
+/// Map a request path (still percent-encoded, without the query) to a route.
+pub fn parse(path: &str) -> Result<Route, RouteError> {
+    let rest = path.strip_prefix('/').ok_or(RouteError::Malformed)?;
+    let mut decoded: [Cow<'_, str>; 5] = Default::default();
+    let mut n = 0;
+    for raw in rest.split('/') {
+        if n == decoded.len() {
+            return Err(RouteError::NotFound);
+        }
+        decoded[n] = decode_segment(raw)?;
+        n += 1;
+    }
+    let mut seg: [&str; 5] = [""; 5];
+    for (slot, d) in seg.iter_mut().zip(&decoded[..n]) {
+        *slot = d;
+    }
+    let seg = &seg[..n];
+    let id = |s: &str| AssetId::parse(s).map_err(|_| RouteError::NotFound);
+    let quality = |s: &str| Quality::parse(s).map_err(|_| RouteError::NotFound);
+    match seg {
+        ["health"] => Ok(Route::Health),
+        ["stats"] => Ok(Route::Stats),
+        ["stream", i] => Ok(Route::Stream(id(i)?)),
+        ["stream", i, q] => Ok(Route::Rendition(id(i)?, quality(q)?)),
+        ["hls", i, m] if *m == MASTER_PLAYLIST => Ok(Route::Master(id(i)?)),
+        ["hls", i, q, f] => {
+            let name = SegmentName::parse(f).map_err(|_| RouteError::NotFound)?;
+            Ok(Route::HlsFile(id(i)?, quality(q)?, name))
+        }
+        ["thumb", i] => Ok(Route::Thumb(id(i)?)),
+        _ => Err(RouteError::NotFound),
+    }
+}
+
+/// Percent-decode one path segment and refuse anything that could change the path's shape once
+/// decoded: `/`, `\`, NUL, control characters, `.` and `..`, and invalid UTF-8.
+fn decode_segment(raw: &str) -> Result<Cow<'_, str>, RouteError> {
+    let text = percent_encoding::percent_decode_str(raw).decode_utf8().map_err(|_| RouteError::Malformed)?;
+    if text.bytes().any(|b| b == b'/' || b == b'\\' || b < 0x20 || b == 0x7f) {
+        return Err(RouteError::Malformed);
+    }
+    if text == "." || text == ".." {
+        return Err(RouteError::Malformed);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_route_parses() {
+        assert_eq!(parse("/health"), Ok(Route::Health));
+        assert_eq!(parse("/stats"), Ok(Route::Stats));
+        assert!(matches!(parse("/stream/abc"), Ok(Route::Stream(_))));
+        assert!(matches!(parse("/stream/abc/720p"), Ok(Route::Rendition(_, _))));
+        assert!(matches!(parse("/hls/abc/master.m3u8"), Ok(Route::Master(_))));
+        assert!(matches!(parse("/hls/abc/720p/playlist.m3u8"), Ok(Route::HlsFile(_, _, _))));
+        assert!(matches!(parse("/hls/abc/720p/seg_00001.ts"), Ok(Route::HlsFile(_, _, _))));
+        assert!(matches!(parse("/hls/abc/720p/init.mp4"), Ok(Route::HlsFile(_, _, _))));
+        assert!(matches!(parse("/thumb/3f2504e0-4f89-11d3-9a0c-0305e82c3301"), Ok(Route::Thumb(_))));
+    }
+
+    #[test]
+    fn percent_encoded_names_are_decoded_before_validation() {
+        assert!(matches!(parse("/stream/ab%63"), Ok(Route::Stream(id)) if id.as_str() == "abc"));
+    }
+
+    #[test]
+    fn traversal_attempts_are_malformed() {
+        for p in [
+            "/stream/..",
+            "/stream/%2e%2e",
+            "/stream/%2E%2E/x",
+            "/hls/abc/..%2f..%2fetc/passwd",
+            "/stream/a%2fb",
+            "/stream/a%5cb",
+            "/stream/a\\b",
+            "/stream/a%00",
+            "/hls/abc/720p/%2e",
+            "/stream/%ff",
+        ] {
+            assert_eq!(parse(p), Err(RouteError::Malformed), "{p}");
+        }
+    }
+
+    #[test]
+    fn names_outside_the_layout_are_not_found() {
+        for p in [
+            "/",
+            "/stream",
+            "/stream/",
+            "/stream/.hidden",
+            "/stream/abc/",
+            "/hls/abc/x.m3u8",
+            "/hls/abc/720p/a.exe",
+            "/hls/abc/720p/a.b.ts",
+            "/thumb/abc/extra",
+            "/a/b/c/d/e/f/g",
+            "/stream/%2eabc",
+        ] {
+            assert_eq!(parse(p), Err(RouteError::NotFound), "{p}");
+        }
+    }
+}

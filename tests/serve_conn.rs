@@ -1,0 +1,237 @@
+//! Connection-level behaviour of the in-process server: header limits, header read timeout, idle
+//! timeout, the connection cap, graceful shutdown with its grace period, and files replaced or
+//! truncated while they are being streamed.
+
+mod serve_support;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serve_support::*;
+
+fn connect(s: &TestServer) -> TcpStream {
+    let c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    c
+}
+
+/// Read until the server closes the connection; returns the bytes and how long it took.
+fn read_until_closed(c: &mut TcpStream) -> (Vec<u8>, Duration) {
+    let start = Instant::now();
+    let mut buf = Vec::new();
+    let _ = c.read_to_end(&mut buf);
+    (buf, start.elapsed())
+}
+
+/// Read exactly n bytes.
+fn read_n(c: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    c.read_exact(&mut buf).unwrap();
+    buf
+}
+
+/// Read the response head (up to the blank line) byte by byte, leaving the body in the socket.
+fn read_head(c: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        c.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap()
+}
+
+#[test]
+fn oversized_request_head_gets_431() {
+    let s = TestServer::with_assets(|c| c.max_header_bytes = 4096);
+    let big = "a".repeat(8000);
+    let r = request(s.addr, "GET", "/health", &[("X-Big", &big)]);
+    assert_eq!(r.status, 431);
+    assert_eq!(s.get("/health").status, 200, "server still fine");
+}
+
+#[test]
+fn too_many_headers_get_431() {
+    let s = TestServer::with_assets(|c| c.max_headers = 20);
+    let names: Vec<String> = (0..40).map(|i| format!("X-H{i}")).collect();
+    let headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+    assert_eq!(request(s.addr, "GET", "/health", &headers).status, 431);
+    assert_eq!(request(s.addr, "GET", "/health", &headers[..5]).status, 200);
+}
+
+#[test]
+fn slow_client_that_never_finishes_its_head_is_disconnected() {
+    let s = TestServer::with_assets(|c| c.header_read_timeout = Duration::from_millis(300));
+    let mut c = connect(&s);
+    c.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n").unwrap();
+    let (_, took) = read_until_closed(&mut c);
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+    assert!(took >= Duration::from_millis(250), "closed too early: {took:?}");
+}
+
+#[test]
+fn idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let s = TestServer::with_assets(|c| {
+        c.idle_timeout = Duration::from_millis(300);
+        c.header_read_timeout = Duration::from_secs(30);
+    });
+    let mut c = connect(&s);
+    c.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let head = read_head(&mut c);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let _ = read_n(&mut c, r#"{"status":"ok"}"#.len());
+    let (rest, took) = read_until_closed(&mut c);
+    assert!(rest.is_empty());
+    assert!(took < Duration::from_secs(5), "idle connection kept {took:?}");
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection() {
+    let s = TestServer::with_assets(|_| {});
+    let mut c = connect(&s);
+    for _ in 0..3 {
+        c.write_all(b"GET /hls/abc/master.m3u8 HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+        let head = read_head(&mut c);
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert_eq!(read_n(&mut c, MASTER.len()), MASTER.as_bytes());
+    }
+}
+
+#[test]
+fn connections_over_the_cap_wait_until_a_slot_frees() {
+    let s = TestServer::with_assets(|c| c.max_connections = 1);
+    let mut first = connect(&s);
+    first.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    assert!(read_head(&mut first).starts_with("HTTP/1.1 200"));
+    let mut second = connect(&s);
+    second.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    second.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let mut byte = [0u8; 1];
+    let waited = second.read(&mut byte);
+    assert!(
+        matches!(&waited, Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut),
+        "second connection was served while the first held the only slot: {waited:?}"
+    );
+    drop(first);
+    second.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let (rest, _) = read_until_closed(&mut second);
+    let mut all = byte[..0].to_vec();
+    all.extend(rest);
+    assert!(String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&all));
+}
+
+/// A server whose streaming reads are small, so a slow reader keeps a response in flight.
+fn slow_stream_server(tweak: impl FnOnce(&mut playtube::server::Config)) -> TestServer {
+    let root = assets();
+    write(&root.path().join("big/stream.mp4"), &pattern(8 << 20, 11));
+    TestServer::start(root, |c| {
+        c.chunk_size = 64 << 10;
+        c.max_inflight_bytes = 128 << 10;
+        tweak(c);
+    })
+}
+
+fn start_big_download(s: &TestServer) -> TcpStream {
+    let mut c = connect(s);
+    c.set_nodelay(true).unwrap();
+    // A small receive buffer keeps most of the body on the server side until we read it.
+    c.write_all(b"GET /stream/big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let head = read_head(&mut c);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("content-length: 8388608"), "{head}");
+    c
+}
+
+#[test]
+fn shutdown_lets_a_response_in_flight_finish_and_stops_accepting() {
+    let mut s = slow_stream_server(|c| c.shutdown_grace = Duration::from_secs(20));
+    let mut c = start_big_download(&s);
+    let first = read_n(&mut c, 100_000);
+    s.signal_stop();
+    // New connections are refused (or closed unanswered) once the accept loop is gone.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match TcpStream::connect(s.addr) {
+            Err(_) => break,
+            Ok(mut late) => {
+                late.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let _ = late.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+                let mut buf = Vec::new();
+                let _ = late.read_to_end(&mut buf);
+                if buf.is_empty() {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "still accepting after shutdown");
+            }
+        }
+    }
+    let (rest, _) = read_until_closed(&mut c);
+    let mut body = first;
+    body.extend(rest);
+    assert_eq!(body.len(), 8 << 20, "in-flight response was cut");
+    assert!(body == pattern(8 << 20, 11));
+    s.join().unwrap();
+}
+
+#[test]
+fn shutdown_cuts_stalled_responses_after_the_grace_period() {
+    let mut s = slow_stream_server(|c| c.shutdown_grace = Duration::from_millis(300));
+    let _stalled = start_big_download(&s);
+    let started = Instant::now();
+    s.signal_stop();
+    s.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "waited {:?}", started.elapsed());
+}
+
+#[test]
+fn file_renamed_over_while_streaming_keeps_serving_the_old_version() {
+    let s = slow_stream_server(|_| {});
+    let mut c = start_big_download(&s);
+    let mut body = read_n(&mut c, 300_000);
+    write(&s.path("big/.stream.new"), &pattern(8 << 20, 99));
+    std::fs::rename(s.path("big/.stream.new"), s.path("big/stream.mp4")).unwrap();
+    let (rest, _) = read_until_closed(&mut c);
+    body.extend(rest);
+    assert_eq!(body.len(), 8 << 20);
+    assert!(body == pattern(8 << 20, 11), "bytes of two versions were mixed");
+    let fresh = s.get_with("/stream/big", &[("Range", "bytes=0-99")]);
+    assert_eq!(fresh.body, pattern(8 << 20, 99)[..100]);
+}
+
+#[test]
+fn file_truncated_while_streaming_aborts_the_response_and_the_server_lives_on() {
+    let s = slow_stream_server(|_| {});
+    let mut c = start_big_download(&s);
+    let mut body = read_n(&mut c, 300_000);
+    std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
+    let (rest, _) = read_until_closed(&mut c);
+    body.extend(rest);
+    assert!(body.len() < 8 << 20, "a truncated file cannot give a complete body");
+    assert!(body == pattern(8 << 20, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+    assert_eq!(s.get("/health").status, 200);
+    assert_eq!(s.get("/stream/big").body.len(), 1000);
+}
+
+#[test]
+fn file_rewritten_in_place_while_streaming_is_cut_not_mixed() {
+    let s = slow_stream_server(|_| {});
+    let mut c = start_big_download(&s);
+    let mut body = read_n(&mut c, 300_000);
+    let mtime = std::fs::metadata(s.path("big/stream.mp4")).unwrap().modified().unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap();
+    f.write_all(&pattern(8 << 20, 50)).unwrap();
+    f.set_modified(mtime + Duration::from_secs(2)).unwrap();
+    drop(f);
+    let (rest, _) = read_until_closed(&mut c);
+    body.extend(rest);
+    let old = pattern(8 << 20, 11);
+    // Whatever arrived before the change was noticed may include at most the chunks already in
+    // flight; the response must end early rather than continue with the new version.
+    assert!(body.len() < 8 << 20, "a rewritten file must not give a complete body");
+    let first_diff = body.iter().zip(&old).position(|(a, b)| a != b);
+    if let Some(at) = first_diff {
+        // Bytes read from the page cache between the write and the check belong to one chunk at most.
+        assert!(body.len() - at <= 64 << 10, "new-version bytes beyond one chunk: diff at {at}, len {}", body.len());
+    }
+}

@@ -1,0 +1,184 @@
+//! Helpers for the `serve_*` tests: an in-process server on a listener bound to 127.0.0.1:0 (kept, never
+//! re-bound), a tiny assets root with known bytes, and a raw HTTP/1.1 client so tests control every
+//! byte of the request (paths with `..`, odd headers) and see every byte of the reply.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+use playtube::server::{self, Config};
+
+/// A server running on its own thread with its own runtime, stopped (gracefully) on `stop` or drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub root: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    pub fn start(root: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config::new(root.path());
+        config.access_log = false;
+        tweak(&mut config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                server::run(listener, config, async move {
+                    let _ = rx.await;
+                })
+                .await
+            })
+        });
+        TestServer { addr, root, stop: Some(tx), thread: Some(thread) }
+    }
+
+    pub fn with_assets(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start(assets(), tweak)
+    }
+
+    pub fn path(&self, rel: &str) -> std::path::PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// Ask the server to stop and wait for `run` to return.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.stop_inner()
+    }
+
+    /// Send the stop signal without waiting.
+    pub fn signal_stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    pub fn join(mut self) -> anyhow::Result<()> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> anyhow::Result<()> {
+        self.signal_stop();
+        match self.thread.take() {
+            Some(t) => t.join().expect("server thread panicked"),
+            None => Ok(()),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        request(self.addr, "GET", path, &[])
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        request(self.addr, "GET", path, headers)
+    }
+
+    pub fn stats(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.get("/stats").body).expect("stats JSON")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.stop_inner();
+    }
+}
+
+/// A parsed reply.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.header(name).is_some()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Send one request with `Connection: close` and read the whole reply.
+pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut raw = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        raw.push_str(&format!("{k}: {v}\r\n"));
+    }
+    raw.push_str("\r\n");
+    send_raw(addr, raw.as_bytes())
+}
+
+/// Send raw bytes and parse whatever comes back until the server closes.
+pub fn send_raw(addr: SocketAddr, raw: &[u8]) -> Resp {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(raw).unwrap();
+    let mut buf = Vec::new();
+    let _ = stream.read_to_end(&mut buf);
+    parse(&buf)
+}
+
+pub fn parse(buf: &[u8]) -> Resp {
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no HTTP head in {:?}", String::from_utf8_lossy(&buf[..buf.len().min(200)])));
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
+    Resp { status, headers, body: buf[split + 4..].to_vec() }
+}
+
+/// Known bytes: `len` bytes where byte i is `(i * 7 + seed) % 251`, so any slice can be checked.
+pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| ((i * 7 + seed as usize) % 251) as u8).collect()
+}
+
+pub const ID: &str = "abc";
+pub const STREAM_LEN: usize = 100_000;
+
+pub const MASTER: &str =
+    "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/playlist.m3u8\n";
+pub const PLAYLIST: &str = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:6.0,\nseg_00000.ts\n#EXTINF:6.0,\nseg_00001.ts\n#EXT-X-ENDLIST\n";
+
+/// `<root>/abc/` with stream.mp4 (pattern), a 360p rendition, an HLS tree (.ts, .m4s, init.mp4,
+/// iframes.m3u8) and thumb.jpg; plus a staging folder `.abc.partial-x` that must never be served.
+pub fn assets() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let a = root.path().join(ID);
+    write(&a.join("stream.mp4"), &pattern(STREAM_LEN, 1));
+    write(&a.join("renditions/360p.mp4"), &pattern(5_000, 2));
+    write(&a.join("hls/master.m3u8"), MASTER.as_bytes());
+    write(&a.join("hls/360p/playlist.m3u8"), PLAYLIST.as_bytes());
+    write(&a.join("hls/360p/iframes.m3u8"), b"#EXTM3U\n#EXT-X-I-FRAMES-ONLY\n");
+    write(&a.join("hls/360p/seg_00000.ts"), &pattern(20_000, 3));
+    write(&a.join("hls/360p/seg_00001.ts"), &pattern(20_000, 4));
+    write(&a.join("hls/360p/init.mp4"), &pattern(700, 5));
+    write(&a.join("hls/360p/seg_00001.m4s"), &pattern(9_000, 6));
+    write(&a.join("thumb.jpg"), &pattern(3_000, 7));
+    write(&root.path().join(".abc.partial-x/stream.mp4"), b"staging");
+    root
+}
+
+pub fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
