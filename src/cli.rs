@@ -230,6 +230,21 @@ pub struct ServeArgs {
     #[arg(long = "allowed-origin", value_name = "ORIGIN", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default.
+    /// Env PLAYTUBE_PLAYER; [serve] player.
+    #[arg(long, overrides_with = "no_player")]
+    pub player: bool,
+
+    /// Do not serve the watch page (/watch/{id} and /player/* answer 404).
+    #[arg(long, overrides_with = "player")]
+    pub no_player: bool,
+
+    /// Where the watch page loads media from when that is another origin (a CDN, or another
+    /// `playtube serve` that lists this server's origin in ALLOWED_ORIGINS), e.g. https://media.example.com.
+    /// Env PLAYTUBE_MEDIA_BASE_URL; [serve] media_base_url. Default: this server.
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub media_base_url: Option<String>,
+
     /// Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs.
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,

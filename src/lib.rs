@@ -16,7 +16,6 @@ pub mod exit;
 pub mod inputs;
 pub mod layout;
 pub mod pipeline;
-pub mod player;
 pub mod server;
 pub mod ui;
 

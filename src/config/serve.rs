@@ -13,6 +13,7 @@ use super::Settings;
 use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
 use crate::server;
+use crate::server::player::{MediaBase, PlayerSettings};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
 
@@ -35,6 +36,10 @@ pub struct ServeSection {
     pub chunk_size: Option<Size>,
     pub max_inflight: Option<Size>,
     pub allowed_origins: Option<Vec<String>>,
+    /// Serve the watch page (`--player`/`--no-player`, `PLAYTUBE_PLAYER`). Default true.
+    pub player: Option<bool>,
+    /// Media origin of the watch page (`--media-base-url`, `PLAYTUBE_MEDIA_BASE_URL`). Default: this server.
+    pub media_base_url: Option<String>,
     pub cache_control_media: Option<String>,
     pub cache_control_playlist: Option<String>,
     pub max_connections: Option<usize>,
@@ -142,6 +147,30 @@ impl Layer<'_> {
     fn text(&self, env: &str, file: Option<&String>, default: &str) -> String {
         self.settings.env.get(env).map(str::to_owned).or_else(|| file.cloned()).unwrap_or_else(|| default.to_owned())
     }
+}
+
+/// The watch page: `--player`/`--no-player` > `PLAYTUBE_PLAYER` > `[serve] player` > on; the media
+/// origin from `--media-base-url` > `PLAYTUBE_MEDIA_BASE_URL` > `[serve] media_base_url` > this server.
+fn resolve_player(l: &Layer<'_>, args: &ServeArgs) -> Result<PlayerSettings, UsageError> {
+    let file = &l.settings.file.serve;
+    let flag = if args.no_player {
+        Some(false)
+    } else if args.player {
+        Some(true)
+    } else {
+        None
+    };
+    let enabled = l.bool(flag, "PLAYTUBE_PLAYER", file.player, true)?;
+    let (source, raw) = match (&args.media_base_url, l.settings.env.get("PLAYTUBE_MEDIA_BASE_URL")) {
+        (Some(raw), _) => ("--media-base-url", Some(raw.clone())),
+        (None, Some(raw)) => ("PLAYTUBE_MEDIA_BASE_URL", Some(raw.to_owned())),
+        (None, None) => ("[serve] media_base_url", file.media_base_url.clone()),
+    };
+    let media_base = match raw {
+        Some(raw) => Some(MediaBase::parse(&raw).map_err(|e| UsageError::new(format!("{source}: {e}")))?),
+        None => None,
+    };
+    Ok(PlayerSettings { enabled, media_base })
 }
 
 impl ServeSettings {
@@ -258,6 +287,7 @@ impl ServeSettings {
             chunk_size: chunk_size as usize,
             max_inflight_bytes: max_inflight.max(chunk_size) as usize,
             allowed_origins: origins,
+            player: resolve_player(&l, args)?,
             cache_control_media: l.text(
                 "PLAYTUBE_CACHE_CONTROL_MEDIA",
                 file.cache_control_media.as_ref(),

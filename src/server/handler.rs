@@ -20,6 +20,7 @@ use super::conditional::{self, Precondition, Validators};
 use super::cors::{self, Preflight};
 use super::files::{self, FileError, FileMeta};
 use super::mime::{self, Kind};
+use super::player;
 use super::range::{self, ByteRange, RangeDecision};
 use super::route::{self, Route, RouteError};
 use super::Shared;
@@ -70,6 +71,9 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
     let (path, kind) = match target(shared, route) {
         Target::File(path, kind) => (path, kind),
         Target::Health => return json(br#"{"status":"ok"}"#.as_slice().into()),
+        Target::Page(page) => {
+            return page.map_or_else(|| plain(StatusCode::NOT_FOUND, "not found\n"), |r| r.map(Body::full))
+        }
         Target::Stats => {
             let snap = shared.stats.snapshot(shared.cache.stats(), shared.pool.in_flight() as u64);
             return json(Bytes::from(snap.to_json().to_string()));
@@ -90,6 +94,8 @@ enum Target {
     Health,
     Stats,
     File(PathBuf, Kind),
+    /// The watch page or one of its files, made whole in memory; `None` when the player is off.
+    Page(Option<Response<Bytes>>),
 }
 
 fn target(shared: &Shared, route: Route) -> Target {
@@ -104,6 +110,8 @@ fn target(shared: &Shared, route: Route) -> Target {
             Target::File(shared.layout.asset(&id).hls_file(&q, &name), kind)
         }
         Route::Thumb(id) => Target::File(shared.layout.asset(&id).thumb(), Kind::Thumbnail),
+        Route::Watch(id) => Target::Page(player::watch_page(&id, &shared.config.player, &shared.layout, None)),
+        Route::PlayerFile(hash, name) => Target::Page(player::static_response(&shared.config.player, &hash, &name)),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod cors;
 pub mod files;
 pub mod handler;
 pub mod mime;
+pub mod player;
 pub mod range;
 pub mod route;
 pub mod stats;
@@ -50,6 +51,8 @@ pub struct Config {
     pub max_inflight_bytes: usize,
     /// CORS origins (`ALLOWED_ORIGINS`); `*` allows any; empty sends no CORS headers.
     pub allowed_origins: Vec<String>,
+    /// The watch page (`/watch/{id}`): on or off, and where its media come from.
+    pub player: player::PlayerSettings,
     /// Cache-Control of segments, renditions, stream.mp4 and posters.
     pub cache_control_media: String,
     /// Cache-Control of playlists.
@@ -83,6 +86,7 @@ impl Config {
             chunk_size: 256 << 10,
             max_inflight_bytes: 16 << 20,
             allowed_origins: Vec::new(),
+            player: player::PlayerSettings::default(),
             cache_control_media: DEFAULT_CACHE_CONTROL_MEDIA.to_owned(),
             cache_control_playlist: DEFAULT_CACHE_CONTROL_PLAYLIST.to_owned(),
             max_connections: 10_000,

@@ -1,5 +1,5 @@
 /*
- * playtube watch page script (served as /player/player.<hash>.js, see src/player.rs).
+ * playtube watch page script (served as /player/<hash>/player.js, see src/server/player.rs).
  *
  * Reads the JSON config the server put in the page (media URLs, optional signing token), then plays:
  *   1. HLS with hls.js (adaptive bitrate + a quality menu) when MediaSource is available;

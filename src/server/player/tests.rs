@@ -1,11 +1,17 @@
-//! Unit tests of the watch page's decisions (`src/player.rs`): routes, headers, the embedded config,
+//! Unit tests of the watch page's decisions (`src/server/player.rs`): routes, headers, the embedded config,
 //! token forwarding and the vendored hls.js. The page's behaviour in a browser is tested by
 //! `tests/browser.rs`.
 
 use super::*;
 
-fn get(path: &str, settings: &PlayerSettings, layout: &Layout) -> Response<Bytes> {
-    respond(&Method::GET, path, settings, layout, None).expect("a player route")
+fn page(id: &str, settings: &PlayerSettings, layout: &Layout) -> Response<Bytes> {
+    watch_page(&AssetId::parse(id).unwrap(), settings, layout, None).expect("player on")
+}
+
+fn file(path: &str) -> Response<Bytes> {
+    let rest = path.strip_prefix("/player/").unwrap();
+    let (hash, name) = rest.split_once('/').unwrap();
+    static_response(&PlayerSettings::default(), hash, name).expect("player on")
 }
 
 fn body(r: &Response<Bytes>) -> String {
@@ -40,28 +46,20 @@ fn vendored_hls_js_is_the_pinned_release() {
 }
 
 #[test]
-fn other_paths_are_left_to_the_server() {
-    let root = root_with(&[]);
-    let layout = Layout::new(root.path());
-    for path in ["/", "/hls/clip/master.m3u8", "/watch", "/players/x", "/stream/clip"] {
-        assert!(respond(&Method::GET, path, &PlayerSettings::default(), &layout, None).is_none(), "{path}");
-    }
-}
-
-#[test]
 fn switched_off_player_serves_nothing() {
     let root = root_with(&["hls/master.m3u8"]);
     let off = PlayerSettings { enabled: false, media_base: None };
     let layout = Layout::new(root.path());
-    assert!(respond(&Method::GET, "/watch/clip", &off, &layout, None).is_none());
-    let js = static_file("player.js").unwrap().path.clone();
-    assert!(respond(&Method::GET, &js, &off, &layout, None).is_none());
+    assert!(watch_page(&AssetId::parse("clip").unwrap(), &off, &layout, None).is_none());
+    let js = static_file("player.js").unwrap();
+    let hash = js.path.split('/').nth(2).unwrap();
+    assert!(static_response(&off, hash, "player.js").is_none());
 }
 
 #[test]
 fn page_of_a_prepared_asset_points_at_its_hls_stream_and_poster() {
     let root = root_with(&["hls/master.m3u8", "stream.mp4", "thumb.jpg"]);
-    let r = get("/watch/clip", &PlayerSettings::default(), &Layout::new(root.path()));
+    let r = page("clip", &PlayerSettings::default(), &Layout::new(root.path()));
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
     assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
@@ -80,7 +78,7 @@ fn page_of_a_prepared_asset_points_at_its_hls_stream_and_poster() {
 #[test]
 fn asset_without_hls_gets_only_the_progressive_stream() {
     let root = root_with(&["stream.mp4"]);
-    let r = get("/watch/clip", &PlayerSettings::default(), &Layout::new(root.path()));
+    let r = page("clip", &PlayerSettings::default(), &Layout::new(root.path()));
     let config = page_config(&body(&r));
     assert!(config["hls"].is_null() && config["poster"].is_null());
     assert_eq!(config["stream"], "/stream/clip");
@@ -90,13 +88,11 @@ fn asset_without_hls_gets_only_the_progressive_stream() {
 fn unknown_or_invalid_asset_is_a_404_page_with_a_readable_message() {
     let root = root_with(&[]);
     let layout = Layout::new(root.path());
-    for path in ["/watch/nope", "/watch/..", "/watch/a%2fb", "/watch/"] {
-        let r = get(path, &PlayerSettings::default(), &layout);
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
-        assert!(page_config(&body(&r))["error"].as_str().unwrap().contains("could not be found"), "{path}");
-    }
+    let r = page("nope", &PlayerSettings::default(), &layout);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(page_config(&body(&r))["error"].as_str().unwrap().contains("could not be found"));
     // The folder exists but holds nothing playable yet.
-    let r = get("/watch/clip", &PlayerSettings::default(), &layout);
+    let r = page("clip", &PlayerSettings::default(), &layout);
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(page_config(&body(&r))["error"].as_str().unwrap().contains("not ready"));
 }
@@ -109,8 +105,8 @@ fn signed_page_gets_a_token_for_each_media_url_from_the_signer() {
         let scope = if path.starts_with("/hls/") { "/hls/clip/" } else { path };
         format!("expires=1700000000&scope={scope}&sig=S")
     };
-    let r = respond(&Method::GET, "/watch/clip", &PlayerSettings::default(), &Layout::new(root.path()), Some(&signer))
-        .unwrap();
+    let id = AssetId::parse("clip").unwrap();
+    let r = watch_page(&id, &PlayerSettings::default(), &Layout::new(root.path()), Some(&signer)).unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[header::CACHE_CONTROL], "private, no-store");
     let config = page_config(&body(&r));
@@ -148,7 +144,7 @@ fn media_on_another_origin_is_in_the_urls_and_the_content_security_policy() {
     let root = tempfile::tempdir().unwrap(); // the page server need not hold the assets
     let settings =
         PlayerSettings { enabled: true, media_base: Some(MediaBase::parse("http://127.0.0.1:9001/").unwrap()) };
-    let r = get("/watch/clip", &settings, &Layout::new(root.path()));
+    let r = page("clip", &settings, &Layout::new(root.path()));
     assert_eq!(r.status(), StatusCode::OK);
     let config = page_config(&body(&r));
     assert_eq!(config["hls"], "http://127.0.0.1:9001/hls/clip/master.m3u8");
@@ -171,30 +167,14 @@ fn media_base_must_be_a_plain_absolute_http_url() {
 
 #[test]
 fn static_files_are_cached_for_a_year_under_hashed_names() {
-    let root = tempfile::tempdir().unwrap();
-    let layout = Layout::new(root.path());
     let file = static_file("hls.min.js").unwrap();
-    let r = get(&file.path, &PlayerSettings::default(), &layout);
+    let r = self::file(&file.path);
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
     assert_eq!(r.headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
     assert_eq!(r.body().len(), file.bytes.len());
     // A stale hash or an unknown name is not served.
-    for path in ["/player/000000000000/hls.min.js", "/player/hls.min.js", "/player/../Cargo.toml"] {
-        assert_eq!(get(path, &PlayerSettings::default(), &layout).status(), StatusCode::NOT_FOUND, "{path}");
+    for path in ["/player/000000000000/hls.min.js", "/player/x/watch.html", "/player/x/tests.rs"] {
+        assert_eq!(self::file(path).status(), StatusCode::NOT_FOUND, "{path}");
     }
-}
-
-#[test]
-fn head_has_the_headers_of_get_and_no_body_and_post_is_refused() {
-    let root = root_with(&["stream.mp4"]);
-    let layout = Layout::new(root.path());
-    let settings = PlayerSettings::default();
-    let get = respond(&Method::GET, "/watch/clip", &settings, &layout, None).unwrap();
-    let head = respond(&Method::HEAD, "/watch/clip", &settings, &layout, None).unwrap();
-    assert_eq!(get.headers(), head.headers());
-    assert!(head.body().is_empty());
-    let post = respond(&Method::POST, "/watch/clip", &settings, &layout, None).unwrap();
-    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(post.headers()[header::ALLOW], "GET, HEAD");
 }

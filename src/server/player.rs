@@ -1,7 +1,8 @@
 //! The watch page: `GET /watch/{id}` and the static files it loads (`/player/<hash>/<file>`), embedded in
 //! the binary. This module decides every response of those two routes as a plain `http::Response<Bytes>`
-//! (status, headers, body) from the request line, the player settings and the asset layout; the server
-//! only calls [`respond`] before its own routing and sends what it gets. It owns the page template,
+//! (status, headers, body) from the route, the player settings and the asset layout; the handler calls
+//! [`watch_page`] or [`static_response`] for `Route::Watch` / `Route::PlayerFile` and sends what it gets
+//! (methods, HEAD and CORS are the handler's business, as for every route). It owns the page template,
 //! player.js, player.css and the vendored hls.js (see `player/vendor/README.md`). It does not verify
 //! signatures: for a signed page the server checks the `/watch/{id}` token first and passes a
 //! [`MediaSigner`] that signs the asset's media paths with the same claims (a token's scope is one
@@ -13,7 +14,7 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{Method, Response, StatusCode};
+use http::{Response, StatusCode};
 use sha2::{Digest, Sha256};
 
 use crate::layout::{AssetId, Layout};
@@ -123,40 +124,14 @@ pub fn watch_path(id: &AssetId) -> String {
     format!("/watch/{id}")
 }
 
-/// The response for `/watch/...` and `/player/...` requests, or `None` when the path is not one of
-/// the player's (or the player is switched off): the server then routes the request itself.
-/// `signer` is `Some` for a watch page whose signature the server has checked.
-pub fn respond(
-    method: &Method,
-    path: &str,
-    settings: &PlayerSettings,
-    layout: &Layout,
-    signer: Option<MediaSigner<'_>>,
-) -> Option<Response<Bytes>> {
+/// `/player/{hash}/{name}`: an embedded file under its current hash, `None` when the player is off;
+/// a stale hash or an unknown name is a 404.
+pub fn static_response(settings: &PlayerSettings, hash: &str, name: &str) -> Option<Response<Bytes>> {
     if !settings.enabled {
         return None;
     }
-    let (page, rest) = if let Some(rest) = path.strip_prefix("/watch/") {
-        (true, rest)
-    } else if let Some(rest) = path.strip_prefix("/player/") {
-        (false, rest)
-    } else {
-        return None;
-    };
-    let response = if method != Method::GET && method != Method::HEAD {
-        let mut r = text_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        r
-    } else if page {
-        watch_page(rest, settings, layout, signer)
-    } else {
-        static_response(rest)
-    };
-    Some(if method == Method::HEAD { without_body(response) } else { response })
-}
-
-fn static_response(rest: &str) -> Response<Bytes> {
-    match static_files().iter().find(|f| f.path.strip_prefix("/player/") == Some(rest)) {
+    let path = format!("/player/{hash}/{name}");
+    Some(match static_files().iter().find(|f| f.path == path) {
         Some(file) => {
             let mut r = Response::new(Bytes::from_static(file.bytes));
             let h = r.headers_mut();
@@ -167,7 +142,7 @@ fn static_response(rest: &str) -> Response<Bytes> {
             r
         }
         None => text_response(StatusCode::NOT_FOUND, "not found\n"),
-    }
+    })
 }
 
 /// What the page is told about the asset: absolute or root-relative URLs, `None` for files it lacks.
@@ -181,16 +156,18 @@ pub struct PageMedia {
     pub token: Option<String>,
 }
 
-fn watch_page(
-    rest: &str,
+/// `/watch/{id}`: the page, or a 404 page that says the video is missing or not ready; `None` when the
+/// player is off. `signer` is `Some` for a page whose signature the handler has checked.
+pub fn watch_page(
+    id: &AssetId,
     settings: &PlayerSettings,
     layout: &Layout,
     signer: Option<MediaSigner<'_>>,
-) -> Response<Bytes> {
+) -> Option<Response<Bytes>> {
+    if !settings.enabled {
+        return None;
+    }
     let signed = signer.is_some();
-    let Ok(id) = AssetId::parse(rest) else {
-        return page_response(StatusCode::NOT_FOUND, &error_page("Video not found", NOT_FOUND_TEXT), settings, signed);
-    };
     let base = settings.media_base.as_ref().map_or("", |b| b.url());
     let url = |path: String| match signer {
         Some(sign) => format!("{base}{path}?{}", sign(&path)),
@@ -199,7 +176,7 @@ fn watch_page(
     let hls_master = format!("/hls/{id}/master.m3u8");
     // The media live elsewhere: offer everything and let the page fall back on what fails.
     let remote = settings.media_base.is_some();
-    let asset = layout.asset(&id);
+    let asset = layout.asset(id);
     let media = PageMedia {
         hls: (remote || asset.hls_master().is_file()).then(|| url(hls_master.clone())),
         stream: (remote || asset.stream().is_file()).then(|| url(format!("/stream/{id}"))),
@@ -208,9 +185,9 @@ fn watch_page(
     };
     if media.hls.is_none() && media.stream.is_none() {
         let text = if asset.dir().is_dir() { NOT_READY_TEXT } else { NOT_FOUND_TEXT };
-        return page_response(StatusCode::NOT_FOUND, &error_page(id.as_str(), text), settings, signed);
+        return Some(page_response(StatusCode::NOT_FOUND, &error_page(id.as_str(), text), settings, signed));
     }
-    page_response(StatusCode::OK, &render_page(id.as_str(), &media), settings, signed)
+    Some(page_response(StatusCode::OK, &render_page(id.as_str(), &media), settings, signed))
 }
 
 /// The page for a watch link the server refused (signature `reason` code, e.g. `expired`): a 403 that
@@ -304,12 +281,6 @@ fn text_response(status: StatusCode, text: &'static str) -> Response<Bytes> {
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
     r
-}
-
-/// HEAD: the same headers (Content-Length included), no body.
-fn without_body(response: Response<Bytes>) -> Response<Bytes> {
-    let (parts, _) = response.into_parts();
-    Response::from_parts(parts, Bytes::new())
 }
 
 #[cfg(test)]
