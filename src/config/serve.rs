@@ -436,6 +436,27 @@ mod tests {
     }
 
     #[test]
+    fn player_is_on_by_default_and_layers_flags_env_file() {
+        let s = resolve(&["--root", "/r"], &[], "").unwrap();
+        assert!(s.server.player.enabled && s.server.player.media_base.is_none());
+        let file = "[serve]\nplayer = false\nmedia_base_url = \"https://file.example/\"\n";
+        let s = resolve(&["--root", "/r"], &[], file).unwrap();
+        assert!(!s.server.player.enabled);
+        assert_eq!(s.server.player.media_base.unwrap().url(), "https://file.example");
+        let env = [("PLAYTUBE_PLAYER", "true"), ("PLAYTUBE_MEDIA_BASE_URL", "http://127.0.0.1:9001")];
+        let s = resolve(&["--root", "/r"], &env, file).unwrap();
+        assert!(s.server.player.enabled);
+        assert_eq!(s.server.player.media_base.unwrap().origin(), "http://127.0.0.1:9001");
+        let argv = ["--root", "/r", "--no-player", "--media-base-url", "https://flag.example"];
+        let s = resolve(&argv, &env, file).unwrap();
+        assert!(!s.server.player.enabled);
+        assert_eq!(s.server.player.media_base.unwrap().url(), "https://flag.example");
+        assert!(resolve(&["--root", "/r", "--no-player", "--player"], &[], "").unwrap().server.player.enabled);
+        let err = resolve(&["--root", "/r", "--media-base-url", "media.example"], &[], "").unwrap_err();
+        assert!(format!("{err:#}").contains("--media-base-url"), "{err:#}");
+    }
+
+    #[test]
     fn bad_values_name_their_source() {
         let err = resolve(&["--root", "/r"], &[("VIDEO_CACHE_SIZE", "lots")], "").unwrap_err();
         assert!(format!("{err:#}").contains("VIDEO_CACHE_SIZE"), "{err:#}");
