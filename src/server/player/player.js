@@ -78,7 +78,8 @@
     if (status) {
       return 'The video could not be loaded (HTTP ' + status + ').';
     }
-    return 'The video could not be loaded: the server did not answer. Check your connection and try again.';
+    return 'The video could not be loaded: the media server did not answer, or does not allow this page ' +
+      '(CORS). Check your connection and try again.';
   }
 
   // The rung name of an hls.js level: the folder of its media playlist (/hls/{id}/<quality>/...),
