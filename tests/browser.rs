@@ -1,0 +1,185 @@
+//! The watch page in a real browser: Debian's chromium (headless, no sandbox, background networking
+//! off) driven over WebDriver by chromedriver, against in-process `playtube serve` instances on
+//! 127.0.0.1 serving an asset made by `playtube prepare` from `fixtures/landscape.mp4` (360p + 480p).
+//! What is checked and how is in `browser/scenario.rs`; the WebDriver client is `browser/webdriver.rs`.
+//! Skipped, with the reason printed, only when chromium or chromedriver is not installed (CI installs
+//! both, see `.ci/run`).
+
+mod common;
+#[path = "browser/scenario.rs"]
+mod scenario;
+mod serve_support;
+#[path = "browser/webdriver.rs"]
+mod webdriver;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use playtube::server::player::{MediaBase, PlayerSettings};
+use serve_support::TestServer;
+
+const ID: &str = "landscape";
+
+/// `playtube prepare fixtures/landscape.mp4 --id landscape` once per test run, into target/tmp.
+fn prepared() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-assets");
+        let _ = std::fs::remove_dir_all(&root);
+        let cwd = tempfile::tempdir().unwrap();
+        let out = common::playtube_in(cwd.path())
+            .arg("prepare")
+            .arg(common::fixture("landscape.mp4"))
+            .arg("-o")
+            .arg(&root)
+            .args(["--id", ID, "--quiet"])
+            .output()
+            .expect("run playtube prepare");
+        assert!(out.status.success(), "playtube prepare failed: {}", String::from_utf8_lossy(&out.stderr));
+        for file in ["hls/master.m3u8", "hls/360p/playlist.m3u8", "hls/480p/playlist.m3u8", "stream.mp4", "thumb.jpg"] {
+            assert!(root.join(ID).join(file).is_file(), "prepare did not write {file}");
+        }
+        root
+    })
+}
+
+/// A fresh assets root holding a copy of the prepared asset (each server owns its root).
+fn assets() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(prepared()) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(prepared()).unwrap();
+        let to = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn bind() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0")
+}
+
+fn origin(listener: &TcpListener) -> String {
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
+/// chromedriver and one browser session, or `None` (with the reason printed) without chromium.
+fn browser() -> Option<webdriver::Driver> {
+    if let Some(why) = webdriver::missing_browser() {
+        eprintln!("SKIPPED browser test: {why}");
+        return None;
+    }
+    Some(webdriver::Driver::start().expect("start chromedriver"))
+}
+
+#[test]
+fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
+    let Some(driver) = browser() else { return };
+    let profile = tempfile::tempdir().unwrap();
+    let session = driver.session(profile.path()).expect("start chromium");
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch-page-playing.png");
+
+    // 1. Page and media on one server.
+    let server = TestServer::start(assets(), |_| {});
+    let url = format!("http://{}", server.addr);
+    let run = scenario::play_and_check(
+        &session,
+        "same origin",
+        &format!("{url}/watch/{ID}"),
+        std::slice::from_ref(&url),
+        Some(&shot),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    println!("{run}");
+    println!("screenshot of the page playing: {}", shot.display());
+
+    // 2. The page on one origin, the media on another that allows it by ALLOWED_ORIGINS (CORS).
+    let (page_listener, media_listener) = (bind(), bind());
+    let (page_origin, media_origin) = (origin(&page_listener), origin(&media_listener));
+    let allowed = page_origin.clone();
+    let media = TestServer::start_on(media_listener, assets(), |c| c.allowed_origins = vec![allowed]);
+    let base = MediaBase::parse(&media_origin).unwrap();
+    let empty = tempfile::tempdir().unwrap(); // the page server holds no media at all
+    let page = TestServer::start_on(page_listener, empty, |c| {
+        c.player = PlayerSettings { enabled: true, media_base: Some(base) };
+    });
+    let run = scenario::play_and_check(
+        &session,
+        "cross origin",
+        &format!("{page_origin}/watch/{ID}"),
+        &[page_origin.clone(), media_origin.clone()],
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    println!("{run}");
+    assert!(run.origins.contains(&media_origin), "no request reached the media origin: {:?}", run.origins);
+    drop((page, media, server));
+}
+
+#[test]
+fn watch_page_falls_back_to_native_hls_or_progressive_and_explains_errors() {
+    let Some(driver) = browser() else { return };
+    let profile = tempfile::tempdir().unwrap();
+    let session = driver.session(profile.path()).expect("start chromium");
+
+    // An asset prepared without HLS: only stream.mp4 and thumb.jpg.
+    let root = assets();
+    let progressive_only = root.path().join("progressive");
+    std::fs::create_dir_all(&progressive_only).unwrap();
+    for file in ["stream.mp4", "thumb.jpg"] {
+        std::fs::copy(root.path().join(ID).join(file), progressive_only.join(file)).unwrap();
+    }
+    let server = TestServer::start(root, |_| {});
+    let url = format!("http://{}", server.addr);
+    let origins = [url.clone()];
+
+    // A browser without MediaSource (hls.js unsupported) plays HLS natively.
+    let run = scenario::plays_natively(&session, "native HLS", &format!("{url}/watch/{ID}"), &origins)
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!("{run}");
+
+    // No HLS on disk: the server offers only the progressive stream, nothing fails.
+    let run = scenario::plays_progressive(&session, "no HLS", &format!("{url}/watch/progressive"), &origins, &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!("{run}");
+
+    // Media on another origin whose HLS is missing: the master's 404 makes the page fall back.
+    let (page_listener, media_listener) = (bind(), bind());
+    let (page_origin, media_origin) = (origin(&page_listener), origin(&media_listener));
+    let media_root = tempfile::tempdir().unwrap();
+    let dir = media_root.path().join("progressive");
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["stream.mp4", "thumb.jpg"] {
+        std::fs::copy(progressive_only.join(file), dir.join(file)).unwrap();
+    }
+    let allowed = page_origin.clone();
+    let media = TestServer::start_on(media_listener, media_root, |c| c.allowed_origins = vec![allowed]);
+    let base = MediaBase::parse(&media_origin).unwrap();
+    let page = TestServer::start_on(page_listener, tempfile::tempdir().unwrap(), |c| {
+        c.player = PlayerSettings { enabled: true, media_base: Some(base) };
+    });
+    let run = scenario::plays_progressive(
+        &session,
+        "remote HLS missing",
+        &format!("{page_origin}/watch/progressive"),
+        &[page_origin.clone(), media_origin.clone()],
+        &["/hls/progressive/master.m3u8"],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    println!("{run}");
+
+    // Errors are words on the page.
+    let text = scenario::page_message(&session, &format!("{url}/watch/nothing-here")).unwrap_or_else(|e| panic!("{e}"));
+    println!("[missing asset] message: {text}");
+    assert!(text.contains("could not be found"), "{text}");
+    let text = scenario::page_message(&session, &format!("{page_origin}/watch/nothing-here"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!("[missing remote asset] message: {text}");
+    assert!(text.contains("could not be found") && text.contains("404"), "{text}");
+    drop((page, media, server));
+}
