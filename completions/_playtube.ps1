@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Make signed, expiring links to delivery routes, or check one')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -160,6 +161,7 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000')
             [CompletionResult]::new('--access-log', '--access-log', [CompletionResultType]::ParameterName, 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human')
+            [CompletionResult]::new('--require-signatures', '--require-signatures', [CompletionResultType]::ParameterName, 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
             [CompletionResult]::new('--player', '--player', [CompletionResultType]::ParameterName, 'Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default. Env PLAYTUBE_PLAYER; [serve] player')
@@ -207,6 +209,29 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'playtube;sign' {
+            [CompletionResult]::new('--asset', '--asset', [CompletionResultType]::ParameterName, 'Print every delivery URL of this asset: progressive stream, each quality, HLS master, thumbnail and watch page (with --json: a stream-config object)')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Check a signed URL offline and say why it would be refused (exit 1) or until when it works (exit 0)')
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'When the link stops working: a duration (90s, 15m, 1h, 7d, 1h30m) or a Unix time in seconds (1767225600). Default: [sign] expires, else 1h')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Prefix for the printed links, e.g. https://cdn.example.com (default: [sign] base_url, else the bare path)')
+            [CompletionResult]::new('--ip', '--ip', [CompletionResultType]::ParameterName, 'Bind the link to one client address (IPv4 or IPv6). With --verify: the client address to check')
+            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the default key from this file (one trailing newline is ignored)')
+            [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'With --asset: an assets root to read the asset''s qualities (and which files exist) from')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'playtube;help' {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart')
             [CompletionResult]::new('faststart', 'faststart', [CompletionResultType]::ParameterValue, 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends')
@@ -216,6 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Make signed, expiring links to delivery routes, or check one')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -241,6 +267,9 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;help;generate' {
+            break
+        }
+        'playtube;help;sign' {
             break
         }
         'playtube;help;help' {

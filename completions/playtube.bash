@@ -40,6 +40,9 @@ _playtube() {
             playtube,serve)
                 cmd="playtube__subcmd__serve"
                 ;;
+            playtube,sign)
+                cmd="playtube__subcmd__sign"
+                ;;
             playtube,stats)
                 cmd="playtube__subcmd__stats"
                 ;;
@@ -67,6 +70,9 @@ _playtube() {
             playtube__subcmd__help,serve)
                 cmd="playtube__subcmd__help__subcmd__serve"
                 ;;
+            playtube__subcmd__help,sign)
+                cmd="playtube__subcmd__help__subcmd__sign"
+                ;;
             playtube__subcmd__help,stats)
                 cmd="playtube__subcmd__help__subcmd__stats"
                 ;;
@@ -77,7 +83,7 @@ _playtube() {
 
     case "${cmd}" in
         playtube)
-            opts="-q -v -h -V --config --json --quiet --verbose --color --help --version probe faststart renditions hls prepare serve stats generate help"
+            opts="-q -v -h -V --config --json --quiet --verbose --color --help --version probe faststart renditions hls prepare serve stats generate sign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,7 +219,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__help)
-            opts="probe faststart renditions hls prepare serve stats generate help"
+            opts="probe faststart renditions hls prepare serve stats generate sign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,6 +331,20 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        playtube__subcmd__help__subcmd__sign)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -629,7 +649,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__serve)
-            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --player --no-player --media-base-url --workers --max-connections --access-log --log-format --config --json --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --player --no-player --media-base-url --workers --max-connections --access-log --log-format --require-signatures --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -683,6 +703,93 @@ _playtube() {
                     ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --require-signatures)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        playtube__subcmd__sign)
+            opts="-q -v -h -V --asset --verify --expires --base-url --ip --kid --key-file --qualities --root --config --json --quiet --verbose --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --asset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --qualities)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --config)

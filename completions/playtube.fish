@@ -41,6 +41,7 @@ complete -c playtube -n "__fish_playtube_needs_command" -f -a "prepare" -d 'Prep
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c playtube -n "__fish_playtube_using_subcommand probe" -l thumbnail -d 'Also write a JPEG thumbnail of the (single) input to this file' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand probe" -l thumbnail-dir -d 'Write a JPEG thumbnail of each input into this directory, as <name>.jpg' -r -f -a "(__fish_complete_directories)"
@@ -131,6 +132,8 @@ complete -c playtube -n "__fish_playtube_using_subcommand serve" -l access-log -
 false\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l log-format -d 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human' -r -f -a "human\t'One readable line per event'
 json\t'One JSON object per line'"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l require-signatures -d 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured' -r -f -a "true\t''
+false\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
@@ -164,12 +167,31 @@ complete -c playtube -n "__fish_playtube_using_subcommand generate" -s q -l quie
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l asset -d 'Print every delivery URL of this asset: progressive stream, each quality, HLS master, thumbnail and watch page (with --json: a stream-config object)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l verify -d 'Check a signed URL offline and say why it would be refused (exit 1) or until when it works (exit 0)' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l expires -d 'When the link stops working: a duration (90s, 15m, 1h, 7d, 1h30m) or a Unix time in seconds (1767225600). Default: [sign] expires, else 1h' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l base-url -d 'Prefix for the printed links, e.g. https://cdn.example.com (default: [sign] base_url, else the bare path)' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l ip -d 'Bind the link to one client address (IPv4 or IPv6). With --verify: the client address to check' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l kid -d 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l key-file -d 'Read the default key from this file (one trailing newline is ignored)' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l qualities -d 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l root -d 'With --asset: an assets root to read the asset\'s qualities (and which files exist) from' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare serve stats generate sign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

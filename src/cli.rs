@@ -81,6 +81,14 @@ pub enum Command {
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
     Generate(GenerateArgs),
+
+    /// Make signed, expiring links to delivery routes, or check one.
+    ///
+    /// The secret comes from PLAYTUBE_SECRET_KEY (or GO_VIDEO_SECRET_KEY), a key file (--key-file,
+    /// PLAYTUBE_KEY_FILE, [sign] key_file) or [sign] in playtube.toml; never from a flag, where ps would
+    /// show it. Keys shorter than 32 bytes are refused. The scheme is documented in the README ("Sign
+    /// links") so other backends can make the same links.
+    Sign(Box<SignArgs>),
 }
 
 /// Flags shared by renditions, hls and prepare.
@@ -260,6 +268,11 @@ pub struct ServeArgs {
     /// Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+
+    /// Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch.
+    /// Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured.
+    #[arg(long, value_name = "BOOL")]
+    pub require_signatures: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +295,55 @@ pub struct GenerateArgs {
     /// The project directory whose completions/ and man/ folders are (re)written.
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, default_value = ".")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["path", "asset", "verify"])))]
+pub struct SignArgs {
+    /// The delivery path to sign: /stream/ID, /stream/ID/QUALITY, /hls/ID/master.m3u8 (the token admits
+    /// the whole /hls/ID/ tree), /thumb/ID or /watch/ID; also /health and /stats when serve protects them.
+    #[arg(value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Print every delivery URL of this asset: progressive stream, each quality, HLS master, thumbnail
+    /// and watch page (with --json: a stream-config object).
+    #[arg(long, value_name = "ID", conflicts_with = "path")]
+    pub asset: Option<String>,
+
+    /// Check a signed URL offline and say why it would be refused (exit 1) or until when it works (exit 0).
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url, conflicts_with_all = ["path", "asset", "expires", "base_url"])]
+    pub verify: Option<String>,
+
+    /// When the link stops working: a duration (90s, 15m, 1h, 7d, 1h30m) or a Unix time in seconds
+    /// (1767225600). Default: [sign] expires, else 1h.
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+
+    /// Prefix for the printed links, e.g. https://cdn.example.com (default: [sign] base_url, else the
+    /// bare path).
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub base_url: Option<String>,
+
+    /// Bind the link to one client address (IPv4 or IPv6). With --verify: the client address to check.
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Option<std::net::IpAddr>,
+
+    /// Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the
+    /// default key).
+    #[arg(long, value_name = "KID")]
+    pub kid: Option<String>,
+
+    /// Read the default key from this file (one trailing newline is ignored).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub key_file: Option<PathBuf>,
+
+    /// With --asset: the qualities to list (comma-separated, e.g. 360p,720p).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["path", "verify", "root"])]
+    pub qualities: Vec<String>,
+
+    /// With --asset: an assets root to read the asset's qualities (and which files exist) from.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, conflicts_with_all = ["path", "verify"])]
+    pub root: Option<PathBuf>,
 }
 
 #[cfg(test)]
@@ -330,5 +392,16 @@ mod tests {
         };
         assert_eq!(args.at, At::Seconds(12.5));
         assert!(Cli::try_parse_from(["playtube", "probe", "a.mp4", "--at", "soon"]).is_err());
+    }
+
+    #[test]
+    fn sign_needs_exactly_one_of_path_asset_or_verify() {
+        assert!(Cli::try_parse_from(["playtube", "sign"]).is_err());
+        assert!(Cli::try_parse_from(["playtube", "sign", "/stream/a", "--asset", "a"]).is_err());
+        assert!(Cli::try_parse_from(["playtube", "sign", "--verify", "/stream/a?x", "--expires", "1h"]).is_err());
+        assert!(Cli::try_parse_from(["playtube", "sign", "/stream/a", "--qualities", "720p"]).is_err());
+        let cli = Cli::try_parse_from(["playtube", "sign", "--asset", "a", "--qualities", "360p,720p"]).unwrap();
+        let Command::Sign(args) = cli.command else { panic!("not sign") };
+        assert_eq!(args.qualities, ["360p", "720p"]);
     }
 }

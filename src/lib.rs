@@ -6,6 +6,8 @@
 //! - `cli` (clap types) -> `config` (layered settings) -> `cmd::<name>::run` (orchestration)
 //! - `pipeline` (ffmpeg/ffprobe, MP4 boxes, ladders, HLS) knows nothing of the CLI or HTTP
 //! - `layout` is the one contract between the pipeline that writes assets and the server that reads them
+//! - `signing` (pure HMAC links: scheme, query parser, playlist rewriting) is shared by `cmd::sign` and
+//!   the server's gate (`server::auth`)
 //! - `ui` decides how things print; `exit` maps outcomes to exit codes; `atomic` makes outputs atomic
 
 pub mod atomic;
@@ -17,6 +19,7 @@ pub mod inputs;
 pub mod layout;
 pub mod pipeline;
 pub mod server;
+pub mod signing;
 pub mod ui;
 
 use cli::{Cli, Command};
@@ -32,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
         Command::Generate(args) => cmd::generate::run(&settings, args),
         Command::Probe(args) => cmd::probe::run(&settings, args),
         Command::Faststart(args) => cmd::faststart::run(&settings, args),
+        Command::Sign(args) => cmd::sign::run(&settings, args),
         Command::Serve(args) => cmd::serve::run(&settings, args),
         Command::Stats(args) => cmd::stats::run(&settings, args),
     }

@@ -11,6 +11,7 @@ pub mod prepare;
 pub mod probe;
 pub mod renditions;
 pub mod serve;
+pub mod sign;
 pub mod stats;
 pub mod transcode;
 

@@ -18,23 +18,40 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
     }
     .context("starting the async runtime")?;
 
-    let listener = std::net::TcpListener::bind(serve.addr).map_err(|e| {
-        UsageError::with_hint(
-            format!("cannot listen on {}: {e}", serve.addr),
-            "pick another address with --addr (or PLAYTUBE_ADDR), e.g. 127.0.0.1:8091",
-        )
-    })?;
-    listener.set_nonblocking(true).context("making the listener non-blocking")?;
-    let local = listener.local_addr()?;
     let root = serve.server.root.clone();
+    let addr = serve.addr;
+    // Say whether signed links are required (a warning when everything is served openly).
+    let auth_line = (serve.server.auth.enabled(), serve.server.auth.describe());
     runtime.block_on(async move {
         // Signal handlers first, so a signal sent right after the announcement is never missed.
         let shutdown = shutdown_signal().context("installing SIGTERM/SIGINT handlers")?;
-        let listener = tokio::net::TcpListener::from_std(listener).context("registering the listener")?;
+        let listener = bind(addr).map_err(|e| {
+            UsageError::with_hint(
+                format!("cannot listen on {addr}: {e}"),
+                "pick another address with --addr (or PLAYTUBE_ADDR), e.g. 127.0.0.1:8091",
+            )
+        })?;
+        let local = listener.local_addr()?;
         settings.output.info(format_args!("playtube: serving {} on http://{local} (Ctrl-C to stop)", root.display()));
+        match &auth_line {
+            (true, line) => settings.output.info(format_args!("playtube: {line}")),
+            (false, line) => settings.output.warn(line),
+        }
         crate::server::run(listener, serve.server, shutdown).await
     })?;
     Ok(Code::Success)
+}
+
+/// Bind with a listen backlog of 4096 (std's 128 drops SYNs when 1000 clients connect at once; the
+/// kernel still caps it at net.core.somaxconn).
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 /// A future that resolves on the first SIGTERM or SIGINT; the handlers are installed when this is called.

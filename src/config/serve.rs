@@ -50,6 +50,17 @@ pub struct ServeSection {
     pub shutdown_grace: Option<f64>,
     pub access_log: Option<bool>,
     pub log_format: Option<String>,
+    /// Signed links (keys and limits live in `[sign]`): require them on delivery routes. Default: true
+    /// when a key is configured.
+    pub require_signatures: Option<bool>,
+    /// Require a link signed for `/health` on `/health`. Default false (load balancers need it open).
+    pub health_requires_signature: Option<bool>,
+    /// Require a link signed for `/stats` on `/stats`. Default false.
+    pub stats_requires_signature: Option<bool>,
+    /// Header a trusted proxy sets to the client address (e.g. `X-Real-IP`), for address-bound links.
+    pub client_ip_header: Option<String>,
+    /// Signed media responses keep the public Cache-Control so a CDN in front can cache them.
+    pub behind_cdn: Option<bool>,
 }
 
 /// Resolved settings of `playtube serve`.
@@ -315,6 +326,7 @@ impl ServeSettings {
                 defaults.shutdown_grace,
             )?,
             access_log: l.bool(args.access_log, "PLAYTUBE_ACCESS_LOG", file.access_log, defaults.access_log)?,
+            auth: resolve_auth(settings, &l, args)?,
         };
         if config.header_read_timeout.is_zero() || config.idle_timeout.is_zero() {
             return Err(
@@ -323,6 +335,32 @@ impl ServeSettings {
         }
         Ok(ServeSettings { addr, workers, log_format, server: config })
     }
+}
+
+/// The signature gate: keys and limits from `[sign]` (shared with `playtube sign`), the switches from
+/// flags > `PLAYTUBE_*` > `[serve]`. Secure by default: with a key, delivery routes need a link.
+fn resolve_auth(settings: &Settings, l: &Layer<'_>, args: &ServeArgs) -> anyhow::Result<server::auth::AuthConfig> {
+    let file = &settings.file.serve;
+    let sign = super::sign::SignSettings::resolve(settings, None, None)?;
+    let has_keys = !sign.keys.is_empty();
+    let require = l.bool(args.require_signatures, "PLAYTUBE_REQUIRE_SIGNATURES", file.require_signatures, has_keys)?;
+    let health = l.bool(None, "PLAYTUBE_HEALTH_REQUIRES_SIGNATURE", file.health_requires_signature, false)?;
+    let stats = l.bool(None, "PLAYTUBE_STATS_REQUIRES_SIGNATURE", file.stats_requires_signature, false)?;
+    if (require || health || stats) && !has_keys {
+        return Err(UsageError::with_hint(
+            "signed links are required but no signing key is configured",
+            "export PLAYTUBE_SECRET_KEY (32+ bytes) or set [sign] key_file; or set require_signatures = false",
+        )
+        .into());
+    }
+    let client_ip_header = match settings.env.get("PLAYTUBE_CLIENT_IP_HEADER").or(file.client_ip_header.as_deref()) {
+        None => None,
+        Some(name) => Some(http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+            UsageError::new(format!("client_ip_header {name:?} is not a header name (e.g. X-Real-IP)"))
+        })?),
+    };
+    let cdn = l.bool(None, "PLAYTUBE_BEHIND_CDN", file.behind_cdn, false)?;
+    Ok(server::auth::AuthConfig { keys: sign.keys, policy: sign.policy, require, health, stats, client_ip_header, cdn })
 }
 
 #[cfg(test)]

@@ -47,6 +47,8 @@ pub struct AccessLog {
     pub status: u16,
     pub cache: CacheOutcome,
     pub started: Instant,
+    /// The reason code of a refused signed link (`expired`, `bad_signature`, ...).
+    pub reason: Option<&'static str>,
 }
 
 impl AccessLog {
@@ -57,6 +59,7 @@ impl AccessLog {
             status: 0,
             cache: CacheOutcome::Bypass,
             started,
+            reason: None,
         }
     }
 
@@ -71,6 +74,7 @@ impl AccessLog {
             bytes,
             duration_us = micros,
             cache = self.cache.as_str(),
+            reason = self.reason.unwrap_or("-"),
             complete,
         );
     }

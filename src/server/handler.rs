@@ -15,6 +15,7 @@ use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 
 use super::access::{AccessLog, CacheOutcome};
+use super::auth::{self, Gate};
 use super::body::{Body, Content, Piece, Pieces, Source};
 use super::conditional::{self, Precondition, Validators};
 use super::cors::{self, Preflight};
@@ -42,6 +43,7 @@ pub fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> {
         let mut log = AccessLog::new(&parts.method, &parts.uri, started);
         log.status = response.status().as_u16();
         log.cache = cache;
+        log.reason = response.extensions().get::<auth::Refusal>().map(|r| r.0);
         log
     });
     response.body_mut().observe(Arc::clone(&shared.stats), log);
@@ -65,10 +67,15 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
     if parts.method == Method::OPTIONS {
         return options(shared, &parts.headers);
     }
-    // Gate: signed-URL verification (server::auth) is called here and returns 403 with a reason code.
+    // Gate: signed-URL verification; a refusal is a 403 naming the reason.
+    let signed = match shared.config.auth.gate(&route, parts) {
+        Gate::Open => None,
+        Gate::Signed(token) => Some(token),
+        Gate::Refused(err) => return refused(shared, &route, &err),
+    };
 
     // Route.
-    let (path, kind) = match target(shared, route) {
+    let (path, kind) = match target(shared, route, signed.as_ref()) {
         Target::File(path, kind) => (path, kind),
         Target::Health => return json(br#"{"status":"ok"}"#.as_slice().into()),
         Target::Page(page) => {
@@ -85,9 +92,20 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
         Err(err) => return file_error(&path, err),
     };
     *cache = found.cache;
+    // A signed playlist is this request's copy carrying its token; the cache keeps the file's bytes.
+    let found = match (&signed, kind) {
+        (Some(token), Kind::Playlist) => auth::signed_playlist(found, parts.uri.path(), token),
+        _ => found,
+    };
     // Decide, then render.
     let served = decide(&parts.headers, &found.meta);
-    render(shared, &path, kind, found, served)
+    let mut response = render(shared, &path, kind, found, served);
+    if signed.is_some() {
+        let cc =
+            auth::signed_cache_control(&shared.cache_control(kind), kind == Kind::Playlist, shared.config.auth.cdn);
+        response.headers_mut().insert(header::CACHE_CONTROL, cc);
+    }
+    response
 }
 
 enum Target {
@@ -98,7 +116,17 @@ enum Target {
     Page(Option<Response<Bytes>>),
 }
 
-fn target(shared: &Shared, route: Route) -> Target {
+/// A refused link: the reason code as text, or for the watch page a page that says it in words.
+fn refused(shared: &Shared, route: &Route, err: &crate::signing::Error) -> Response<Body> {
+    if !matches!(route, Route::Watch(_)) || !shared.config.player.enabled {
+        return auth::refused(err);
+    }
+    let mut r = player::rejected_page(err.code(), &shared.config.player).map(Body::full);
+    r.extensions_mut().insert(auth::Refusal(err.code()));
+    r
+}
+
+fn target(shared: &Shared, route: Route, signed: Option<&crate::signing::Token>) -> Target {
     match route {
         Route::Health => Target::Health,
         Route::Stats => Target::Stats,
@@ -110,7 +138,12 @@ fn target(shared: &Shared, route: Route) -> Target {
             Target::File(shared.layout.asset(&id).hls_file(&q, &name), kind)
         }
         Route::Thumb(id) => Target::File(shared.layout.asset(&id).thumb(), Kind::Thumbnail),
-        Route::Watch(id) => Target::Page(player::watch_page(&id, &shared.config.player, &shared.layout, None)),
+        Route::Watch(id) => {
+            // A signed page gets its media URLs signed with the same claims as its own link.
+            let signer = signed.map(|token| shared.config.auth.media_signer(token));
+            let signer = signer.as_ref().map(|s| s as &dyn Fn(&str) -> String);
+            Target::Page(player::watch_page(&id, &shared.config.player, &shared.layout, signer))
+        }
         Route::PlayerFile(hash, name) => Target::Page(player::static_response(&shared.config.player, &hash, &name)),
     }
 }

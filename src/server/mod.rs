@@ -5,6 +5,7 @@
 //! the pipeline or the CLI.
 
 pub mod access;
+pub mod auth;
 pub mod body;
 pub mod cache;
 pub mod conditional;
@@ -71,6 +72,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Write one access-log line per request.
     pub access_log: bool,
+    /// Which routes need a signed link, with the keys to check them (default: none, served openly).
+    pub auth: auth::AuthConfig,
 }
 
 pub const DEFAULT_CACHE_CONTROL_MEDIA: &str = "public, max-age=31536000, immutable";
@@ -96,6 +99,7 @@ impl Config {
             idle_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
             access_log: true,
+            auth: auth::AuthConfig::default(),
         }
     }
 }
@@ -222,12 +226,17 @@ async fn serve_connection(
     shared.stats.active_connections.fetch_add(1, Ordering::Relaxed);
     shared.stats.connections.fetch_add(1, Ordering::Relaxed);
     let _active = ActiveGuard(Arc::clone(&shared.stats));
+    // The peer address travels with each request, for links bound to a client address.
+    let peer = stream.peer_addr().ok().map(auth::Peer);
     let progress = Arc::new(AtomicU64::new(0));
     let io = TokioIo::new(Progress { inner: stream, moved: Arc::clone(&progress) });
     let idle_timeout = shared.config.idle_timeout;
     let service = {
         let shared = Arc::clone(&shared);
-        hyper::service::service_fn(move |req| {
+        hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+            if let Some(peer) = peer {
+                req.extensions_mut().insert(peer);
+            }
             let response = handler::handle(&shared, req);
             std::future::ready(Ok::<_, std::convert::Infallible>(response))
         })

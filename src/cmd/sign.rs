@@ -1,0 +1,344 @@
+//! `playtube sign`: make signed links (one path, or every delivery URL of an asset) and check a link
+//! offline. Orchestration only: keys and limits come from `config::sign`, the scheme from `signing`; this
+//! file reads the clock, looks at an assets root when asked, and prints.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::cli::SignArgs;
+use crate::config::sign::{check_base_url, parse_duration, SignSettings};
+use crate::config::Settings;
+use crate::exit::{Code, UsageError};
+use crate::layout::{AssetId, Layout, Quality};
+use crate::signing::{self, Claims, KeyId, Request, Scope, Token};
+
+pub fn run(settings: &Settings, args: &SignArgs) -> anyhow::Result<Code> {
+    let sign = SignSettings::resolve(settings, args.key_file.as_deref(), args.kid.as_deref())?;
+    let now = unix_now();
+    if let Some(url) = &args.verify {
+        return verify(settings, &sign, url, args.ip, now);
+    }
+    let base_url = match &args.base_url {
+        Some(raw) => check_base_url(raw)?,
+        None => sign.base_url.clone(),
+    };
+    let (kid, key) = sign.signing_key()?;
+    let expires = resolve_expires(args.expires.as_deref(), now, &sign)?;
+    if expires < now {
+        settings.output.warn(format_args!("--expires {expires} is in the past: the link is already expired"));
+    }
+    let signer = Signer { kid, key, expires, ip: args.ip.map(|ip| ip.to_canonical()), base_url };
+    match (&args.path, &args.asset) {
+        (Some(path), _) => sign_path(settings, &signer, path),
+        (None, Some(id)) => sign_asset(settings, &signer, id, &args.qualities, args.root.as_deref()),
+        (None, None) => Err(UsageError::new("give a PATH to sign, --asset ID or --verify URL").into()),
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `--expires`: a bare number is a Unix time, anything else a duration from now. Lifetimes the server
+/// would refuse are refused here too.
+fn resolve_expires(raw: Option<&str>, now: u64, sign: &SignSettings) -> anyhow::Result<u64> {
+    let expires = match raw {
+        None => now + sign.default_expires,
+        Some(r) if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) => r
+            .parse()
+            .map_err(|_| UsageError::new(format!("--expires {r}: not a Unix time in seconds (e.g. 1767225600)")))?,
+        Some(r) => {
+            let d = parse_duration(r).map_err(|e| {
+                UsageError::with_hint(format!("--expires {r}: {e}"), "use a duration (90s, 1h, 7d) or a Unix time")
+            })?;
+            now.saturating_add(d)
+        }
+    };
+    let max = sign.policy.max_lifetime;
+    if expires.saturating_sub(now) > max {
+        return Err(UsageError::with_hint(
+            format!(
+                "--expires gives a lifetime of {} but serve refuses links valid longer than {} (lifetime_too_long)",
+                human_secs(expires - now),
+                human_secs(max)
+            ),
+            "shorten --expires, or raise [sign] max_lifetime (PLAYTUBE_SIGN_MAX_LIFETIME) on signer and server alike",
+        )
+        .into());
+    }
+    Ok(expires)
+}
+
+struct Signer<'a> {
+    kid: Option<KeyId>,
+    key: &'a signing::Key,
+    expires: u64,
+    ip: Option<IpAddr>,
+    base_url: String,
+}
+
+impl Signer<'_> {
+    fn token(&self, scope: Scope) -> Token {
+        Claims { scope, expires: self.expires, ip: self.ip, kid: self.kid.clone() }.sign(self.key)
+    }
+
+    /// The signed URL of a delivery path, which may carry a query of its own.
+    fn url(&self, path_and_query: &str) -> Result<(String, Token), UsageError> {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let scope = Scope::for_path(path).map_err(|e| {
+            if path.starts_with("http://") || path.starts_with("https://") {
+                UsageError::with_hint(e.to_string(), "give the path only and put the origin in --base-url")
+            } else {
+                UsageError::new(e.to_string())
+            }
+        })?;
+        let token = self.token(scope);
+        let url = format!("{}{path}?{}", self.base_url, signing::query::with_token(query, &token));
+        Ok((url, token))
+    }
+}
+
+#[derive(Serialize)]
+struct SignedLink<'a> {
+    url: &'a str,
+    scope: String,
+    expires: u64,
+    kid: Option<&'a str>,
+    ip: Option<IpAddr>,
+}
+
+fn sign_path(settings: &Settings, signer: &Signer<'_>, path: &str) -> anyhow::Result<Code> {
+    let (url, token) = signer.url(path)?;
+    if settings.output.json {
+        settings.output.print_json(&SignedLink {
+            url: &url,
+            scope: token.claims.scope.to_string(),
+            expires: token.claims.expires,
+            kid: token.claims.kid.as_ref().map(KeyId::as_str),
+            ip: token.claims.ip,
+        })?;
+    } else {
+        settings.output.print(&format!("{url}\n"))?;
+    }
+    Ok(Code::Success)
+}
+
+/// The design document's `stream-config` response, with every URL signed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StreamConfig {
+    video_id: String,
+    expires: u64,
+    stream_url: Option<String>,
+    hls_url: Option<String>,
+    qualities: Vec<QualityUrl>,
+    poster: Option<String>,
+    watch_url: String,
+}
+
+#[derive(Serialize)]
+struct QualityUrl {
+    quality: String,
+    url: String,
+}
+
+fn sign_asset(
+    settings: &Settings,
+    signer: &Signer<'_>,
+    id: &str,
+    qualities: &[String],
+    root: Option<&Path>,
+) -> anyhow::Result<Code> {
+    let id = AssetId::parse(id).map_err(|e| UsageError::new(format!("--asset: {e}")))?;
+    let mut wanted: Vec<Quality> = qualities
+        .iter()
+        .map(|q| Quality::parse(q).map_err(|e| UsageError::new(format!("--qualities: {e}"))))
+        .collect::<Result<_, _>>()?;
+    // Without --root every route is listed; with it, only the files the asset has.
+    let (mut has_stream, mut has_hls, mut has_thumb) = (true, true, true);
+    if let Some(root) = root {
+        let asset = Layout::new(root).asset(&id);
+        if !asset.dir().is_dir() {
+            return Err(UsageError::new(format!("asset {id} not found under {}", root.display())).into());
+        }
+        has_stream = asset.stream().is_file();
+        has_hls = asset.hls_master().is_file();
+        has_thumb = asset.thumb().is_file();
+        wanted = discover_qualities(&asset.renditions_dir());
+    }
+    let url = |path: String| signer.url(&path).map(|(u, _)| u);
+    let config = StreamConfig {
+        video_id: id.to_string(),
+        expires: signer.expires,
+        stream_url: has_stream.then(|| url(format!("/stream/{id}"))).transpose()?,
+        hls_url: has_hls.then(|| url(format!("/hls/{id}/master.m3u8"))).transpose()?,
+        qualities: wanted
+            .iter()
+            .map(|q| Ok(QualityUrl { quality: q.to_string(), url: url(format!("/stream/{id}/{q}"))? }))
+            .collect::<Result<_, UsageError>>()?,
+        poster: has_thumb.then(|| url(format!("/thumb/{id}"))).transpose()?,
+        watch_url: url(format!("/watch/{id}"))?,
+    };
+    if settings.output.json {
+        settings.output.print_json(&config)?;
+        return Ok(Code::Success);
+    }
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    if let Some(u) = &config.stream_url {
+        rows.push(("stream", u.clone()));
+    }
+    for q in &config.qualities {
+        rows.push((q.quality.as_str(), q.url.clone()));
+    }
+    if let Some(u) = &config.hls_url {
+        rows.push(("hls", u.clone()));
+    }
+    if let Some(u) = &config.poster {
+        rows.push(("thumb", u.clone()));
+    }
+    rows.push(("watch", config.watch_url.clone()));
+    settings.output.print(&crate::ui::table::pairs(&rows))?;
+    Ok(Code::Success)
+}
+
+/// Quality names of the renditions on disk (`renditions/<q>.mp4`), lowest first.
+fn discover_qualities(dir: &Path) -> Vec<Quality> {
+    let mut found: Vec<Quality> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            Quality::parse(name.strip_suffix(".mp4")?).ok()
+        })
+        .collect();
+    found.sort_by_key(|q| {
+        let digits: String = q.as_str().chars().take_while(char::is_ascii_digit).collect();
+        (digits.parse::<u64>().unwrap_or(u64::MAX), q.as_str().to_owned())
+    });
+    found
+}
+
+#[derive(Serialize)]
+struct Verdict {
+    valid: bool,
+    reason: Option<&'static str>,
+    message: String,
+    scope: Option<String>,
+    expires: Option<u64>,
+    kid: Option<String>,
+    ip: Option<IpAddr>,
+}
+
+/// Check a URL offline against the configured keys and limits; exit 0 when it would be served, 1 with
+/// the reason when not.
+fn verify(
+    settings: &Settings,
+    sign: &SignSettings,
+    url: &str,
+    client: Option<IpAddr>,
+    now: u64,
+) -> anyhow::Result<Code> {
+    if sign.keys.is_empty() {
+        return Err(sign.signing_key().expect_err("no keys means no signing key").into());
+    }
+    let rest = match url.strip_prefix(sign.base_url.as_str()).filter(|_| !sign.base_url.is_empty()) {
+        Some(rest) => rest,
+        None => match url.split_once("://") {
+            Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]),
+            None => url,
+        },
+    };
+    let rest = rest.split('#').next().unwrap_or_default();
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    // A base URL with a path prefix (https://cdn.example.com/videos/stream/ID): check the signable
+    // path after the prefix.
+    let path = match Scope::for_path(path) {
+        Ok(_) => path,
+        Err(_) => path.match_indices('/').map(|(i, _)| &path[i..]).find(|p| Scope::for_path(p).is_ok()).unwrap_or(path),
+    };
+    let result = signing::verify(&sign.keys, &sign.policy, &Request { path, query, client_ip: client }, now);
+    let verdict = match &result {
+        Ok(token) => {
+            let c = &token.claims;
+            let key = c.kid.as_ref().map_or("the default key".to_owned(), |k| format!("key {k}"));
+            let bound = match (c.ip, client) {
+                (None, _) => "any client".to_owned(),
+                (Some(ip), Some(_)) => format!("client {ip}"),
+                (Some(ip), None) => format!("client {ip} (not checked: pass --ip ADDR)"),
+            };
+            Verdict {
+                valid: true,
+                reason: None,
+                message: format!(
+                    "valid: admits {} until {} (Unix time, {} from now), signed with {key}, for {bound}",
+                    c.scope,
+                    c.expires,
+                    human_secs(c.expires.saturating_sub(now))
+                ),
+                scope: Some(c.scope.to_string()),
+                expires: Some(c.expires),
+                kid: c.kid.as_ref().map(|k| k.to_string()),
+                ip: c.ip,
+            }
+        }
+        Err(err) => Verdict {
+            valid: false,
+            reason: Some(err.code()),
+            message: format!("rejected: {err}"),
+            scope: None,
+            expires: None,
+            kid: None,
+            ip: None,
+        },
+    };
+    if settings.output.json {
+        settings.output.print_json(&verdict)?;
+    } else {
+        settings.output.print(&format!("{}\n", verdict.message))?;
+    }
+    Ok(if verdict.valid { Code::Success } else { Code::Failures })
+}
+
+/// `1h 2m 3s` style.
+fn human_secs(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if parts.is_empty() {
+        "0s".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_secs_skips_zero_units() {
+        assert_eq!(human_secs(0), "0s");
+        assert_eq!(human_secs(3600), "1h");
+        assert_eq!(human_secs(90_061), "1d 1h 1m 1s");
+    }
+
+    #[test]
+    fn qualities_on_disk_are_listed_lowest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["1080p.mp4", "360p.mp4", "720p.mp4", "notes.txt", "bad name.mp4"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        let found: Vec<String> = discover_qualities(dir.path()).iter().map(|q| q.to_string()).collect();
+        assert_eq!(found, ["360p", "720p", "1080p"]);
+    }
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Benchmark: `playtube serve` (release build) against nginx (sendfile on, worker_processes 1) serving the
+# same files, side by side in one run, with wrk on 127.0.0.1. The server under test is pinned to CPU 0
+# (`taskset -c 0`), wrk to CPU 1. Workloads: random 1 MiB ranges of a 40 MiB MP4 (wrk Lua script), whole
+# 1.6 MB HLS segments (20 of them, round robin, so playtube serves them from its memory cache), and a
+# small playlist. Each at 10, 100 and 1000 connections. Per cell: requests/s, MB/s, p50/p99 latency,
+# errors (socket errors + non-2xx), peak RSS (VmHWM) and the server's CPU time per request (utime+stime
+# from /proc/PID/stat, before and after the run). Each server is started fresh for every cell (so VmHWM
+# is that cell's peak) and warmed for 1 s before the measured run. Access logs are off on both.
+#
+# Usage: tests/bench/serve.sh [SECONDS_PER_CELL] (default 6). Needs wrk, nginx, taskset, cargo.
+# Everything lives in a temp dir that is removed at the end; only processes started here are stopped,
+# by PID. Total time is about 18 cells x (SECONDS + 2) s plus the release build.
+set -euo pipefail
+
+DUR="${1:-6}"
+CONNS=(10 100 1000)
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+NGINX="${NGINX:-/usr/sbin/nginx}"
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+[ -x "$NGINX" ] || { echo "$NGINX is not installed (apt-get install nginx)" >&2; exit 2; }
+ulimit -n "$(ulimit -Hn)" || true
+[ "$(ulimit -n)" -ge 4096 ] || { echo "ulimit -n is $(ulimit -n); need >= 4096 for 1000 connections" >&2; exit 2; }
+
+(cd "$REPO" && cargo build --release -q)
+BIN="$REPO/target/release/playtube"
+
+WORK="$(mktemp -d /tmp/playtube-bench.XXXXXX)"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- the files: one assets root for playtube, hard links of the same inodes in nginx's URL layout.
+ROOT="$WORK/assets"; DOCROOT="$WORK/docroot"
+mkdir -p "$ROOT/abc/hls/360p" "$DOCROOT/stream" "$DOCROOT/hls/abc/360p"
+head -c $((40 * 1024 * 1024)) /dev/urandom > "$ROOT/abc/stream.mp4"
+SEGS=20
+{
+  printf '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n'
+  for i in $(seq 0 $((SEGS - 1))); do
+    seg=$(printf 'seg_%05d.ts' "$i")
+    head -c 1600000 /dev/urandom > "$ROOT/abc/hls/360p/$seg"
+    printf '#EXTINF:6.000000,\n%s\n' "$seg"
+  done
+  printf '#EXT-X-ENDLIST\n'
+} > "$ROOT/abc/hls/360p/playlist.m3u8"
+ln "$ROOT/abc/stream.mp4" "$DOCROOT/stream/abc"
+for f in "$ROOT"/abc/hls/360p/*; do ln "$f" "$DOCROOT/hls/abc/360p/$(basename "$f")"; done
+cat "$ROOT"/abc/stream.mp4 "$ROOT"/abc/hls/360p/* > /dev/null   # both servers start with a warm page cache
+
+# --- wrk scripts
+cat > "$WORK/ranges.lua" <<'LUA'
+local size, chunk = 41943040, 1048576
+math.randomseed(42)
+request = function()
+  local s = math.random(0, size - chunk)
+  return wrk.format("GET", "/stream/abc", { ["Range"] = "bytes=" .. s .. "-" .. (s + chunk - 1) })
+end
+LUA
+cat > "$WORK/segments.lua" <<LUA
+local n, i = $SEGS, 0
+request = function()
+  i = (i + 1) % n
+  return wrk.format("GET", string.format("/hls/abc/360p/seg_%05d.ts", i))
+end
+LUA
+
+# --- nginx config (generated; kept beside the results for reference)
+NGINX_CONF="$WORK/nginx.conf"
+nginx_conf() {
+  cat > "$NGINX_CONF" <<NG
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 1000000;
+    client_body_temp_path $WORK/nx_body; proxy_temp_path $WORK/nx_proxy; fastcgi_temp_path $WORK/nx_fcgi;
+    uwsgi_temp_path $WORK/nx_uwsgi; scgi_temp_path $WORK/nx_scgi;
+    types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; video/mp4 mp4; }
+    default_type video/mp4;
+    server {
+        listen 127.0.0.1:$1 backlog=4096;
+        root $DOCROOT;
+        etag on;
+    }
+}
+NG
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+wait_listening() {
+  for _ in $(seq 1 250); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.02
+  done
+  echo "server on port $1 did not start" >&2; return 1
+}
+
+start_server() { # $1 = playtube|nginx, $2 = port
+  if [ "$1" = playtube ]; then
+    taskset -c 0 "$BIN" serve --root "$ROOT" --addr "127.0.0.1:$2" --workers 1 --access-log false -q &
+  else
+    nginx_conf "$2"
+    taskset -c 0 "$NGINX" -p "$WORK" -c "$NGINX_CONF" -e "$WORK/nginx-error.log" &
+  fi
+  SERVER_PID=$!
+  wait_listening "$2"
+}
+
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# wrk's latency numbers come as 1.23ms / 456.78us / 1.20s: convert to ms.
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
+to_mb() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /GB$/) n *= 1024; else if (v ~ /KB$/) n /= 1024; else if (v ~ /MB$/) n = n; else n /= 1048576; printf "%.1f", n }'; }
+
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+RESULTS="$WORK/results.tsv"
+: > "$RESULTS"
+
+run_cell() { # $1 server, $2 workload, $3 connections
+  local server=$1 workload=$2 conns=$3 port url script=()
+  port=$(free_port)
+  start_server "$server" "$port"
+  case $workload in
+    ranges)   url="http://127.0.0.1:$port/stream/abc"; script=(-s "$WORK/ranges.lua") ;;
+    segments) url="http://127.0.0.1:$port/hls/abc/360p/seg_00000.ts"; script=(-s "$WORK/segments.lua") ;;
+    playlist) url="http://127.0.0.1:$port/hls/abc/360p/playlist.m3u8" ;;
+  esac
+  local threads=1
+  taskset -c 1 wrk -t1 -c "$conns" -d 1s "${script[@]}" "$url" > /dev/null 2>&1 || true
+  local before after out
+  before=$(cpu_ticks "$SERVER_PID")
+  out=$(taskset -c 1 wrk -t"$threads" -c "$conns" -d "${DUR}s" --timeout 10s --latency "${script[@]}" "$url" 2>&1)
+  after=$(cpu_ticks "$SERVER_PID")
+  local rss_kb; rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")
+  stop_server
+  local reqs rps tps p50 p99 sockerr non2xx
+  reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
+  rps=$(echo "$out" | awk '/Requests\/sec/ { printf "%.0f", $2 }')
+  tps=$(to_mb "$(echo "$out" | awk '/Transfer\/sec/ { print $2 }')")
+  p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")
+  p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")
+  sockerr=$(echo "$out" | awk '/Socket errors/ { gsub(",", ""); print $4 + $6 + $8 + $10 }')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ { print $5 }')
+  local errors=$(( ${sockerr:-0} + ${non2xx:-0} ))
+  local cpu_us; cpu_us=$(awk -v t=$(( (after - before) * TICK_US )) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", t / r; else print "n/a" }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" >> "$RESULTS"
+  printf '%-9s %5s %-8s %8s req/s %8s MB/s p50 %8s ms p99 %8s ms err %5s rss %4s MB cpu %8s us/req\n' \
+    "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" >&2
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with other work: expect noise)" >&2
+for workload in ranges segments playlist; do
+  for conns in "${CONNS[@]}"; do
+    for server in playtube nginx; do
+      run_cell "$server" "$workload" "$conns"
+    done
+  done
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+# --- the table: playtube and nginx side by side, ratios playtube/nginx
+awk -F'\t' '
+  BEGIN {
+    print "| workload | conns | server | req/s | MB/s | p50 ms | p99 ms | errors | peak RSS MB | CPU us/req |"
+    print "|---|---|---|---|---|---|---|---|---|---|"
+  }
+  {
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+    key = $1 SUBSEP $2
+    if ($3 == "playtube") { p[key] = $0 } else {
+      split(p[key], a, "\t")
+      rr = ($4 > 0) ? sprintf("%.2f", a[4] / $4) : "n/a"
+      cr = ($10 > 0) ? sprintf("%.2f", a[10] / $10) : "n/a"
+      lr = ($7 > 0) ? sprintf("%.2f", a[7] / $7) : "n/a"
+      printf "| | | **playtube/nginx** | **%s** | | | **%s** | | | **%s** |\n", rr, lr, cr
+    }
+  }' "$RESULTS"
