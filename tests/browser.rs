@@ -1,6 +1,8 @@
 //! The watch page in a real browser: Debian's chromium (headless, no sandbox, background networking
 //! off) driven over WebDriver by chromedriver, against in-process `playtube serve` instances on
-//! 127.0.0.1 serving an asset made by `playtube prepare` from `fixtures/landscape.mp4` (360p + 480p).
+//! 127.0.0.1 serving an asset made by `playtube prepare` from `fixtures/landscape.mp4` (360p + 480p),
+//! openly, with signatures required (links from `playtube sign`), and as a media origin for a page
+//! served by another origin.
 //! What is checked and how is in `browser/scenario.rs`; the WebDriver client is `browser/webdriver.rs`.
 //! Skipped, with the reason printed, only when chromium or chromedriver is not installed (CI installs
 //! both, see `.ci/run`).
@@ -16,10 +18,32 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use playtube::server::auth::AuthConfig;
 use playtube::server::player::{MediaBase, PlayerSettings};
+use playtube::signing::{Key, Keyring};
 use serve_support::TestServer;
 
 const ID: &str = "landscape";
+const SECRET: &str = "browser-test-secret-key-0123456789abcdef";
+
+/// Signatures required, with the key `playtube sign` gets from PLAYTUBE_SECRET_KEY.
+fn signed_config(c: &mut playtube::server::Config) {
+    let mut keys = Keyring::new();
+    keys.set_default(Key::new(SECRET.as_bytes()).unwrap());
+    c.auth = AuthConfig { keys, require: true, ..AuthConfig::default() };
+}
+
+/// `playtube sign PATH --expires WHEN`, as an operator's backend would run it: the path plus its token.
+fn sign(path: &str, expires: &str) -> String {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = common::playtube_in(cwd.path())
+        .env("PLAYTUBE_SECRET_KEY", SECRET)
+        .args(["sign", path, "--expires", expires])
+        .output()
+        .expect("run playtube sign");
+    assert!(out.status.success(), "playtube sign failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
 
 /// `playtube prepare fixtures/landscape.mp4 --id landscape` once per test run, into target/tmp.
 fn prepared() -> &'static Path {
@@ -98,7 +122,23 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
     println!("{run}");
     println!("screenshot of the page playing: {}", shot.display());
 
-    // 2. The page on one origin, the media on another that allows it by ALLOWED_ORIGINS (CORS).
+    // 2. A signed asset: only the page's link is given; every media request must pass the gate.
+    let signed = TestServer::start(assets(), signed_config);
+    let signed_url = format!("http://{}", signed.addr);
+    let link = sign(&format!("/watch/{ID}"), "10m");
+    let run = scenario::play_and_check(
+        &session,
+        "signed",
+        &format!("{signed_url}{link}"),
+        std::slice::from_ref(&signed_url),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    println!("{run}");
+    let unsigned = serve_support::request(signed.addr, "GET", &format!("/hls/{ID}/master.m3u8"), &[]);
+    assert_eq!(unsigned.status, 403, "the signed server must refuse unsigned media");
+
+    // 3. The page on one origin, the media on another that allows it by ALLOWED_ORIGINS (CORS).
     let (page_listener, media_listener) = (bind(), bind());
     let (page_origin, media_origin) = (origin(&page_listener), origin(&media_listener));
     let allowed = page_origin.clone();
@@ -118,7 +158,7 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
     .unwrap_or_else(|e| panic!("{e}"));
     println!("{run}");
     assert!(run.origins.contains(&media_origin), "no request reached the media origin: {:?}", run.origins);
-    drop((page, media, server));
+    drop((page, media, server, signed));
 }
 
 #[test]
@@ -181,5 +221,21 @@ fn watch_page_falls_back_to_native_hls_or_progressive_and_explains_errors() {
         .unwrap_or_else(|e| panic!("{e}"));
     println!("[missing remote asset] message: {text}");
     assert!(text.contains("could not be found") && text.contains("404"), "{text}");
-    drop((page, media, server));
+
+    // Signed pages: an expired link, an altered one, and none at all each say so.
+    let signed = TestServer::start(assets(), signed_config);
+    let signed_url = format!("http://{}", signed.addr);
+    let expired = sign(&format!("/watch/{ID}"), "1000"); // Unix time 1000: long gone
+    let text = scenario::page_message(&session, &format!("{signed_url}{expired}")).unwrap_or_else(|e| panic!("{e}"));
+    println!("[expired link] message: {text}");
+    assert!(text.contains("expired"), "{text}");
+    let mut altered = sign(&format!("/watch/{ID}"), "10m");
+    altered.replace_range(altered.len() - 4.., "AAAA");
+    let text = scenario::page_message(&session, &format!("{signed_url}{altered}")).unwrap_or_else(|e| panic!("{e}"));
+    println!("[altered link] message: {text}");
+    assert!(text.contains("not valid"), "{text}");
+    let text = scenario::page_message(&session, &format!("{signed_url}/watch/{ID}")).unwrap_or_else(|e| panic!("{e}"));
+    println!("[unsigned link] message: {text}");
+    assert!(text.contains("needs a signed link"), "{text}");
+    drop((page, media, server, signed));
 }
