@@ -44,10 +44,16 @@ impl fmt::Display for Measured {
         writeln!(f, "[{}] qualities {:?}", self.label, self.qualities)?;
         writeln!(f, "[{}] currentTime while playing: {} s", self.label, times.join(" -> "))?;
         for (rung, level, urls) in &self.switches {
-            let names: Vec<&str> = urls.iter().map(|u| u.rsplit('/').next().unwrap_or(u)).collect();
+            // Segment file names without the query; how many URLs carried a token.
+            let names: Vec<&str> = urls
+                .iter()
+                .map(|u| u.split('?').next().unwrap_or(u))
+                .map(|u| u.rsplit('/').next().unwrap_or(u))
+                .collect();
+            let signed = urls.iter().filter(|u| u.contains("sig=")).count();
             writeln!(
                 f,
-                "[{}] setQuality('{rung}'): hls.currentLevel={level}, fetched {rung} segments {names:?}",
+                "[{}] setQuality('{rung}'): hls.currentLevel={level}, fetched {rung} segments {names:?} ({signed} signed)",
                 self.label
             )?;
         }
