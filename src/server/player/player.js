@@ -141,6 +141,7 @@
     if (hls) {
       hls.destroy();
       hls = null;
+      window.player.hls = null;
     }
     mode = 'progressive';
     levelNames = [];
@@ -155,6 +156,7 @@
     if (hls) {
       hls.destroy();
       hls = null;
+      window.player.hls = null;
     }
     showMessage(status || !text ? describeStatus(status) : text);
   }
@@ -188,8 +190,7 @@
   function playWithHlsJs() {
     mode = 'hls.js';
     hls = new Hls({
-      // Start at the rung the bandwidth estimate allows; cap to the player's size.
-      capLevelToPlayerSize: false,
+      // hls.js's ABR defaults; only the loaders are wrapped so that every HLS request carries the token.
       xhrSetup: function (xhr, url) {
         xhr.open('GET', withToken(url), true);
       },
