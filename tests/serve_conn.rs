@@ -235,3 +235,31 @@ fn file_rewritten_in_place_while_streaming_is_cut_not_mixed() {
         assert!(body.len() - at <= 64 << 10, "new-version bytes beyond one chunk: diff at {at}, len {}", body.len());
     }
 }
+
+#[test]
+fn many_downloads_share_a_one_chunk_budget_without_stalling() {
+    let root = assets();
+    write(&root.path().join("big/stream.mp4"), &pattern(2 << 20, 21));
+    let s = TestServer::start(root, |c| {
+        c.chunk_size = 64 << 10;
+        c.max_inflight_bytes = 64 << 10;
+    });
+    let addr = s.addr;
+    let clients: Vec<_> = (0..16)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let range = format!("bytes={}-", i * 1000);
+                let r = request(addr, "GET", "/stream/big", &[("Range", &range)]);
+                (i, r)
+            })
+        })
+        .collect();
+    let want = pattern(2 << 20, 21);
+    for c in clients {
+        let (i, r) = c.join().unwrap();
+        assert_eq!(r.status, 206);
+        assert!(r.body == want[i * 1000..], "client {i} got a wrong or short body ({} bytes)", r.body.len());
+    }
+    let v = s.stats();
+    assert_eq!(v["chunks_in_flight_bytes"], 0, "every chunk's budget came back");
+}

@@ -98,7 +98,7 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
         _ => found,
     };
     // Decide, then render.
-    let served = decide(&parts.headers, &found.meta);
+    let served = decide(&parts.headers, &found.meta, found.len());
     let mut response = render(shared, &path, kind, found, served);
     if signed.is_some() {
         let cc =
@@ -161,6 +161,21 @@ pub struct Found {
     pub cache: CacheOutcome,
 }
 
+impl Found {
+    /// The length of the body to send: the in-memory bytes when there are some (a rewrite step may
+    /// have changed them), else the file's.
+    pub fn len(&self) -> u64 {
+        match &self.source {
+            FoundSource::Memory(bytes) => bytes.len() as u64,
+            FoundSource::File(_) => self.meta.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Find the current version of a file: from the cache if it holds exactly this version, else from
 /// disk (stored in the cache when it fits). Playlists are always read whole.
 pub fn lookup(shared: &Shared, path: &Path, kind: Kind) -> Result<Found, FileError> {
@@ -207,8 +222,8 @@ pub enum Served {
     Body(RangeDecision),
 }
 
-/// Preconditions first (RFC 9110 §13.2.2), then If-Range and Range.
-pub fn decide(headers: &HeaderMap, meta: &FileMeta) -> Served {
+/// Preconditions first (RFC 9110 §13.2.2), then If-Range and Range, for a body of `len` bytes.
+pub fn decide(headers: &HeaderMap, meta: &FileMeta, len: u64) -> Served {
     let validators = Validators { etag: meta.etag_str(), last_modified: meta.modified_secs };
     match conditional::evaluate(headers, validators) {
         Precondition::NotModified => Served::NotModified,
@@ -217,14 +232,14 @@ pub fn decide(headers: &HeaderMap, meta: &FileMeta) -> Served {
             let if_range = headers.get(header::IF_RANGE).map(HeaderValue::as_bytes);
             let allows = range::if_range_allows(if_range, validators.etag, validators.last_modified);
             let range = headers.get(header::RANGE).map(HeaderValue::as_bytes);
-            Served::Body(range::decide(range, allows, meta.len()))
+            Served::Body(range::decide(range, allows, len))
         }
     }
 }
 
 /// Turn a decision into a response.
 fn render(shared: &Shared, path: &Path, kind: Kind, found: Found, served: Served) -> Response<Body> {
-    let len = found.meta.len();
+    let len = found.len();
     let content_type = mime::content_type(path.file_name().and_then(|n| n.to_str()).unwrap_or(""));
     let (status, body, content_length, content_range, multipart) = match served {
         Served::NotModified => (StatusCode::NOT_MODIFIED, Body::empty(), None, None, None),

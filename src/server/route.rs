@@ -139,6 +139,59 @@ mod tests {
         }
     }
 
+    mod properties {
+        use super::super::*;
+        use crate::layout::Layout;
+        use proptest::prelude::*;
+
+        fn file_of(route: &Route, layout: &Layout) -> Option<std::path::PathBuf> {
+            match route {
+                Route::Health | Route::Stats | Route::Watch(_) | Route::PlayerFile(..) => None,
+                Route::Stream(id) => Some(layout.asset(id).stream()),
+                Route::Rendition(id, q) => Some(layout.asset(id).rendition(q)),
+                Route::Master(id) => Some(layout.asset(id).hls_master()),
+                Route::HlsFile(id, q, n) => Some(layout.asset(id).hls_file(q, n)),
+                Route::Thumb(id) => Some(layout.asset(id).thumb()),
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn any_accepted_path_stays_under_the_root(
+                prefix in prop::sample::select(vec!["/stream", "/hls", "/thumb", "/health", ""]),
+                segments in prop::collection::vec(
+                    prop_oneof![
+                        prop::sample::select(vec![
+                            "..", ".", "%2e%2e", "%2E.", ".abc", "%2eabc", "%2fetc", "a%5cb", "%00", "abc", "360p",
+                            "master.m3u8", "playlist.m3u8", "seg_00001.ts", "init.mp4", "x.m4s", "",
+                        ]).prop_map(str::to_owned),
+                        "[a-zA-Z0-9_.%-]{1,12}",
+                    ],
+                    0..5,
+                )
+            ) {
+                let path = format!("{prefix}/{}", segments.join("/"));
+                let layout = Layout::new("/srv/assets");
+                if let Ok(route) = parse(&path) {
+                    if let Some(file) = file_of(&route, &layout) {
+                        prop_assert!(file.starts_with("/srv/assets"), "{path} -> {}", file.display());
+                        for c in file.components() {
+                            prop_assert!(matches!(c, std::path::Component::RootDir | std::path::Component::Normal(_)), "{path} -> {}", file.display());
+                        }
+                        let rel = file.strip_prefix("/srv/assets").unwrap();
+                        let first = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+                        prop_assert!(!first.starts_with('.'), "staging folder reachable: {path}");
+                    }
+                }
+            }
+
+            #[test]
+            fn parser_never_panics(path in any::<String>()) {
+                let _ = parse(&path);
+            }
+        }
+    }
+
     #[test]
     fn names_outside_the_layout_are_not_found() {
         for p in [
