@@ -69,7 +69,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s V -l ver
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
-complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s j -l jobs -d 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS' -r
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l preset -d 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
@@ -84,7 +84,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s V -l ve
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
-complete -c playtube -n "__fish_playtube_using_subcommand hls" -s j -l jobs -d 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l preset -d 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'
@@ -103,7 +103,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand hls" -s V -l version -
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
-complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s j -l jobs -d 'Inputs processed at the same time (default 1: one ffmpeg already uses every core). Env: PLAYTUBE_JOBS' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l preset -d 'x264 preset (ultrafast ... veryslow; default veryfast). Env: PLAYTUBE_PRESET' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'

@@ -39,6 +39,45 @@ impl AtomicFile {
     }
 }
 
+/// Background writeback for a large output: each [`kick`](Writeback::kick) asks a helper thread to
+/// `fdatasync` what has been written so far, so the disk works while the copy goes on and the final
+/// fsync in [`AtomicFile::commit`] only waits for the last piece. Errors are left to that final fsync,
+/// which reports them.
+pub struct Writeback {
+    tx: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writeback {
+    pub fn new(file: &File) -> io::Result<Writeback> {
+        let file = file.try_clone()?;
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            while rx.recv().is_ok() {
+                while rx.try_recv().is_ok() {}
+                let _ = file.sync_data();
+            }
+        });
+        Ok(Writeback { tx: Some(tx), thread: Some(thread) })
+    }
+
+    /// Start flushing everything written so far (returns at once).
+    pub fn kick(&self) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for Writeback {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Write `bytes` to `target` atomically.
 pub fn write(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = AtomicFile::create(target)?;

@@ -33,8 +33,12 @@ pub enum Kind {
 pub struct Timings {
     pub probe: f64,
     pub encode: f64,
-    /// Measuring segments and writing playlists, meta.json, thumbnail, stream.mp4.
+    /// Measuring segments and writing playlists, meta.json, stream.mp4 (playtube's own work).
     pub finish: f64,
+    /// The thumbnail (one more short ffmpeg run, `prepare` only).
+    pub thumbnail: f64,
+    /// Syncing the staging folder to disk and renaming it into place.
+    pub commit: f64,
     pub total: f64,
 }
 
@@ -251,10 +255,12 @@ pub fn build(
         if !stage.stream().is_file() {
             bail!("stream.mp4 was not written");
         }
+        let th = Instant::now();
         write_thumbnail(ctx, &abs, &info, &stage.thumb())?;
+        timings.thumbnail = th.elapsed().as_secs_f64();
     }
     make_readable(staging)?;
-    timings.finish = t.elapsed().as_secs_f64();
+    timings.finish = t.elapsed().as_secs_f64() - timings.thumbnail;
     Ok(Built { duration: info.duration, timings, renditions: rendition_outs, hls })
 }
 

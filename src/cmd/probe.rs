@@ -73,6 +73,14 @@ pub fn run(settings: &Settings, args: &ProbeArgs) -> anyhow::Result<Code> {
             return Err(Interrupted.into());
         }
         let result = probe_one(&tools, path, &mut thumbs, args.at, width);
+        // Ctrl-C while ffprobe/ffmpeg ran: the child was killed; stop the batch (exit 130).
+        if let Err(err) = result {
+            if crate::exit::code_for(&err) == Code::Interrupted {
+                return Err(err.context(format!("{}: stopped", path.display())));
+            }
+            outcome.record::<()>(output, path, Err(err));
+            continue;
+        }
         if let Some(report) = outcome.record(output, path, result) {
             if output.json {
                 reports.push(report);

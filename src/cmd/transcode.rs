@@ -228,10 +228,12 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
     build::seed(ctx.kind, &final_dir, staging.path())?;
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| id.to_string());
     let built = build::build(ctx, input, &final_dir, staging.path(), &name)?;
+    let committed = Instant::now();
     staging
         .commit(final_dir.dir())
         .with_context(|| format!("moving the finished asset to {}", final_dir.dir().display()))?;
     let mut timings = built.timings;
+    timings.commit = committed.elapsed().as_secs_f64();
     timings.total = started.elapsed().as_secs_f64();
     Ok(AssetResult {
         input: input.to_owned(),

@@ -354,10 +354,21 @@ fn read_head(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
 
 /// Finish every rung under `hls_dir` and write the master playlist.
 pub fn finish(ffprobe: &Path, hls_dir: &Path, qualities: &[Quality], fmp4: bool) -> anyhow::Result<Vec<RungPackage>> {
+    // Rungs are independent: measure them side by side (ffprobe is single-threaded).
+    let results: Vec<anyhow::Result<(RungPackage, Variant)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = qualities
+            .iter()
+            .map(|q| scope.spawn(move || finish_rung(ffprobe, &hls_dir.join(q.as_str()), q, fmp4)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("measuring a rung panicked"))))
+            .collect()
+    });
     let mut reports = Vec::new();
     let mut variants = Vec::new();
-    for q in qualities {
-        let (report, variant) = finish_rung(ffprobe, &hls_dir.join(q.as_str()), q, fmp4)?;
+    for result in results {
+        let (report, variant) = result?;
         reports.push(report);
         variants.push(variant);
     }

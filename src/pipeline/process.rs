@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 /// How many stderr lines are kept for error messages.
@@ -184,7 +184,14 @@ impl ToolCommand {
             .map_err(|source| ProcessError::Spawn { program: program.clone(), source })?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
-        let out_thread = std::thread::spawn(move || on_stdout(stdout));
+        // The stdout thread says when the child closes stdout (normally: when it exits), so a short
+        // ffprobe run is noticed at once instead of at the next 25 ms poll.
+        let (closed_tx, closed_rx) = mpsc::channel::<()>();
+        let out_thread = std::thread::spawn(move || {
+            on_stdout(stdout);
+            let _ = closed_tx.send(());
+        });
+        let mut stdout_closed = false;
         let err_thread = std::thread::spawn(move || read_tail(stderr, STDERR_TAIL_LINES));
 
         let status = loop {
@@ -199,7 +206,14 @@ impl ToolCommand {
                 Ok(Some(status)) => break status,
                 Ok(None) => {
                     tick();
-                    std::thread::sleep(Duration::from_millis(25));
+                    if stdout_closed {
+                        std::thread::sleep(Duration::from_millis(1));
+                    } else if !matches!(
+                        closed_rx.recv_timeout(Duration::from_millis(25)),
+                        Err(RecvTimeoutError::Timeout)
+                    ) {
+                        stdout_closed = true;
+                    }
                 }
                 Err(source) => {
                     let _ = child.kill();

@@ -5,6 +5,7 @@
 
 mod boxes;
 mod faststart;
+mod moov;
 
 pub use boxes::{read_layout, BoxHeader, FourCc, Layout};
 pub use faststart::{faststart, Options, Outcome, Rewrite};
