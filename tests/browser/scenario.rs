@@ -120,13 +120,7 @@ pub fn play_and_check(
     // Playback starts and currentTime advances.
     session.js("player.play(); return true", &[])?;
     session.wait_for("playback to start", WAIT, "return player.video.currentTime > 0.3 && !player.video.paused")?;
-    for _ in 0..3 {
-        m.progression.push(as_f64(&session.js("return player.video.currentTime", &[])?));
-        std::thread::sleep(Duration::from_millis(400));
-    }
-    if m.progression.windows(2).any(|w| w[1] <= w[0]) {
-        return Err(format!("currentTime does not advance: {:?}", m.progression));
-    }
+    m.progression = sample_progress(session)?;
 
     // Manual rungs: each one really plays (hls.js level, its segments fetched, time moves on).
     for rung in RUNGS {
@@ -207,6 +201,24 @@ pub fn play_and_check(
         return Err(format!("failed requests:\n{m}"));
     }
     Ok(m)
+}
+
+/// Sample `currentTime` every 300 ms until it has moved on by a second of media (bounded by `WAIT`):
+/// it must never go back, and must get there (a brief stall on a loaded machine is waited out).
+fn sample_progress(session: &Session<'_>) -> Result<Vec<f64>, String> {
+    let start = Instant::now();
+    let mut samples = vec![as_f64(&session.js("return player.video.currentTime", &[])?)];
+    while samples[samples.len() - 1] < samples[0] + 1.0 {
+        if start.elapsed() > WAIT {
+            return Err(format!("currentTime does not advance: {samples:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        samples.push(as_f64(&session.js("return player.video.currentTime", &[])?));
+        if samples.windows(2).any(|w| w[1] < w[0]) {
+            return Err(format!("currentTime went back while playing: {samples:?}"));
+        }
+    }
+    Ok(samples)
 }
 
 /// Count the page's requests and everything that failed, from three independent records. A failure
@@ -350,7 +362,7 @@ pub fn plays_natively(
     Ok(m)
 }
 
-/// Play and sample `currentTime` three times; it must advance with no message on the page.
+/// Play and sample `currentTime` until it has advanced a second; no message may show on the page.
 fn simple_playback(session: &Session<'_>, m: &mut Measured) -> Result<(), String> {
     m.qualities = session
         .js("return player.getQualities().map(q => q.name)", &[])?
@@ -361,13 +373,7 @@ fn simple_playback(session: &Session<'_>, m: &mut Measured) -> Result<(), String
         .collect();
     session.js("player.play(); return true", &[])?;
     session.wait_for("playback to start", WAIT, "return player.video.currentTime > 0.3 && !player.video.paused")?;
-    for _ in 0..3 {
-        m.progression.push(as_f64(&session.js("return player.video.currentTime", &[])?));
-        std::thread::sleep(Duration::from_millis(400));
-    }
-    if m.progression.windows(2).any(|w| w[1] <= w[0]) {
-        return Err(format!("currentTime does not advance: {:?}", m.progression));
-    }
+    m.progression = sample_progress(session)?;
     let hidden = session.js("return document.getElementById('message').hidden", &[])?;
     if hidden != Value::Bool(true) {
         return Err("an error message is shown while playing".into());
