@@ -119,11 +119,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The watch page's URL path for an asset.
-pub fn watch_path(id: &AssetId) -> String {
-    format!("/watch/{id}")
-}
-
 /// `/player/{hash}/{name}`: an embedded file under its current hash, `None` when the player is off;
 /// a stale hash or an unknown name is a 404.
 pub fn static_response(settings: &PlayerSettings, hash: &str, name: &str) -> Option<Response<Bytes>> {
@@ -196,6 +191,7 @@ pub fn rejected_page(reason: &str, settings: &PlayerSettings) -> Response<Bytes>
     let text = match reason {
         "expired" => "This link has expired. Ask for a new link to watch this video.",
         "missing" => "This video needs a signed link (…?expires=…&sig=…). Ask for a link to watch it.",
+        "ip_mismatch" => "This link was made for another network address. Ask for a link for this device.",
         _ => "This link is not valid (it may have been altered, or made for another video). Ask for a new link.",
     };
     page_response(StatusCode::FORBIDDEN, &error_page("Link not valid", text), settings, true)
