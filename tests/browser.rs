@@ -11,6 +11,8 @@ mod common;
 #[path = "browser/scenario.rs"]
 mod scenario;
 mod serve_support;
+#[path = "browser/served.rs"]
+mod served;
 #[path = "browser/webdriver.rs"]
 mod webdriver;
 
@@ -101,6 +103,16 @@ fn browser() -> Option<webdriver::Driver> {
     Some(webdriver::Driver::start().expect("start chromedriver"))
 }
 
+/// The server's side of a run: every access-log line since the last call; none may be a 4xx or 5xx.
+fn check_server_log(label: &str, server: &served::Served) -> usize {
+    let entries = server.take_access_log();
+    let failed: Vec<&(String, u64)> = entries.iter().filter(|(_, status)| *status >= 400).collect();
+    println!("[{label}] server access log: {} requests, {} answered >= 400 {failed:?}", entries.len(), failed.len());
+    assert!(failed.is_empty(), "[{label}] the server refused or failed requests: {failed:?}");
+    assert!(entries.len() >= 8, "[{label}] the server saw only {entries:?}");
+    entries.len()
+}
+
 #[test]
 fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
     let Some(driver) = browser() else { return };
@@ -108,9 +120,10 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
     let session = driver.session(profile.path()).expect("start chromium");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch-page-playing.png");
 
-    // 1. Page and media on one server.
-    let server = TestServer::start(assets(), |_| {});
-    let url = format!("http://{}", server.addr);
+    // 1. `playtube serve` serving page and media.
+    let root = assets();
+    let server = served::Served::start(root.path(), &[], &[]);
+    let url = server.url();
     let run = scenario::play_and_check(
         &session,
         "same origin",
@@ -121,10 +134,13 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
     .unwrap_or_else(|e| panic!("{e}"));
     println!("{run}");
     println!("screenshot of the page playing: {}", shot.display());
+    check_server_log("same origin", &server);
 
-    // 2. A signed asset: only the page's link is given; every media request must pass the gate.
-    let signed = TestServer::start(assets(), signed_config);
-    let signed_url = format!("http://{}", signed.addr);
+    // 2. Signatures required (PLAYTUBE_SECRET_KEY): only the page's link is given, made by
+    //    `playtube sign`; every media request must pass the gate.
+    let signed_root = assets();
+    let signed = served::Served::start(signed_root.path(), &[], &[("PLAYTUBE_SECRET_KEY", SECRET)]);
+    let signed_url = signed.url();
     let link = sign(&format!("/watch/{ID}"), "10m");
     let run = scenario::play_and_check(
         &session,
@@ -135,17 +151,19 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     println!("{run}");
+    check_server_log("signed", &signed);
     let unsigned = serve_support::request(signed.addr, "GET", &format!("/hls/{ID}/master.m3u8"), &[]);
     assert_eq!(unsigned.status, 403, "the signed server must refuse unsigned media");
 
-    // 3. The page on one origin, the media on another that allows it by ALLOWED_ORIGINS (CORS).
-    let (page_listener, media_listener) = (bind(), bind());
-    let (page_origin, media_origin) = (origin(&page_listener), origin(&media_listener));
-    let allowed = page_origin.clone();
-    let media = TestServer::start_on(media_listener, assets(), |c| c.allowed_origins = vec![allowed]);
+    // 3. The page on one origin (in-process, no media at all), the media on another: a `playtube serve`
+    //    whose ALLOWED_ORIGINS lists the page's origin (CORS).
+    let page_listener = bind();
+    let page_origin = origin(&page_listener);
+    let media_root = assets();
+    let media = served::Served::start(media_root.path(), &[], &[("ALLOWED_ORIGINS", page_origin.as_str())]);
+    let media_origin = media.url();
     let base = MediaBase::parse(&media_origin).unwrap();
-    let empty = tempfile::tempdir().unwrap(); // the page server holds no media at all
-    let page = TestServer::start_on(page_listener, empty, |c| {
+    let page = TestServer::start_on(page_listener, tempfile::tempdir().unwrap(), |c| {
         c.player = PlayerSettings { enabled: true, media_base: Some(base) };
     });
     let run = scenario::play_and_check(
@@ -158,6 +176,7 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
     .unwrap_or_else(|e| panic!("{e}"));
     println!("{run}");
     assert!(run.origins.contains(&media_origin), "no request reached the media origin: {:?}", run.origins);
+    check_server_log("cross origin (media server)", &media);
     drop((page, media, server, signed));
 }
 
