@@ -1,9 +1,10 @@
 //! The watch page in a real browser: Debian's chromium (headless, no sandbox, background networking
-//! off) driven over WebDriver by chromedriver, against in-process `playtube serve` instances on
-//! 127.0.0.1 serving an asset made by `playtube prepare` from `fixtures/landscape.mp4` (360p + 480p),
-//! openly, with signatures required (links from `playtube sign`), and as a media origin for a page
-//! served by another origin.
-//! What is checked and how is in `browser/scenario.rs`; the WebDriver client is `browser/webdriver.rs`.
+//! off) driven over WebDriver by chromedriver, against `playtube serve` on 127.0.0.1 serving an asset
+//! made by `playtube prepare` from `fixtures/landscape.mp4` (360p + 480p): the binary openly, with
+//! signatures required (links from `playtube sign`) and as the media origin of a page served by another
+//! origin (its JSON access log is checked too), and in-process servers for the page origin and the
+//! fallback and error cases. What is checked and how is in `browser/scenario.rs`; the WebDriver client
+//! is `browser/webdriver.rs`, the child-process server `browser/served.rs`.
 //! Skipped, with the reason printed, only when chromium or chromedriver is not installed (CI installs
 //! both, see `.ci/run`).
 
