@@ -33,10 +33,11 @@ pub struct Driver {
 }
 
 impl Driver {
-    /// Start chromedriver on 127.0.0.1 with `--port=0` and read the port it chose from its stdout.
+    /// Start chromedriver with `--port=0` and read the port it chose from its stdout. Without
+    /// `--allowed-ips` it listens on loopback only (with it, on every interface).
     pub fn start() -> Result<Driver, String> {
         let mut child = Command::new(CHROMEDRIVER)
-            .args(["--port=0", "--allowed-ips=127.0.0.1"])
+            .args(["--port=0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
