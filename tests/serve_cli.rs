@@ -151,8 +151,9 @@ fn sigterm_stops_the_server_with_exit_0() {
 }
 
 #[test]
-fn sigint_stops_the_server_with_exit_0() {
-    let s = Served::start(&["--access-log", "false"], &[], None);
+fn sigint_stops_the_single_threaded_server_with_exit_0() {
+    let s = Served::start(&["--access-log", "false", "--workers", "1"], &[], None);
+    assert_eq!(request(s.addr, "GET", "/hls/abc/master.m3u8", &[]).text(), MASTER);
     s.signal("INT");
     assert_eq!(s.wait(), 0);
 }
@@ -243,4 +244,30 @@ fn stats_against_nothing_listening_fails_with_the_url() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains(format!("fetching http://{addr}/stats")));
+}
+
+#[test]
+fn serve_with_a_missing_root_exits_2_naming_it() {
+    let (mut cmd, dir) = common::playtube();
+    let missing = dir.path().join("no-such-assets");
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--root"])
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no-such-assets"))
+        .stderr(predicates::str::contains("is not a directory"));
+}
+
+#[test]
+fn serve_on_an_address_in_use_exits_2_with_a_hint() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let root = assets();
+    let (mut cmd, _dir) = common::playtube();
+    cmd.args(["serve", "--addr", &addr, "--root"])
+        .arg(root.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(format!("cannot listen on {addr}")))
+        .stderr(predicates::str::contains("hint: pick another address"));
 }

@@ -263,3 +263,23 @@ fn many_downloads_share_a_one_chunk_budget_without_stalling() {
     let v = s.stats();
     assert_eq!(v["chunks_in_flight_bytes"], 0, "every chunk's budget came back");
 }
+
+#[test]
+fn reader_that_stops_reading_is_disconnected_after_the_idle_timeout() {
+    let s = slow_stream_server(|c| c.idle_timeout = Duration::from_millis(300));
+    let mut c = start_big_download(&s);
+    // Stop reading until the server has had time to fill the socket buffers and give up.
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(10);
+    loop {
+        let active = s.stats()["active_connections"].as_u64().unwrap();
+        // The /stats request itself is one connection; the stalled download is the other.
+        if active <= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "stalled connection still open after {:?}", started.elapsed());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (rest, _) = read_until_closed(&mut c);
+    assert!(rest.len() < 8 << 20, "the stalled response cannot have completed");
+}

@@ -10,6 +10,13 @@ use crate::exit::{Code, UsageError};
 
 pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
     let serve = ServeSettings::resolve(settings, args)?;
+    if !serve.server.root.is_dir() {
+        return Err(UsageError::with_hint(
+            format!("assets root {} is not a directory", serve.server.root.display()),
+            "pass the folder the pipeline writes to with --root DIR (or PLAYTUBE_ROOT)",
+        )
+        .into());
+    }
     init_logging(settings, serve.log_format);
     let runtime = if serve.workers == 1 {
         tokio::runtime::Builder::new_current_thread().enable_all().build()

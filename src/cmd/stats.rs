@@ -2,7 +2,7 @@
 //! `--json`; `--watch SECS` repeats. The fetch is one plain HTTP/1.0 GET over a TCP socket (the server
 //! listens on plain HTTP; a TLS client library would be dead weight here).
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -35,6 +35,9 @@ pub fn run(settings: &Settings, args: &StatsArgs) -> anyhow::Result<Code> {
             } else {
                 settings.output.print_json(&stats)?;
             }
+        } else if every.is_some() && std::io::stdout().is_terminal() {
+            // A watch on a terminal redraws in place: clear the screen, cursor home.
+            settings.output.print(&format!("\x1b[2J\x1b[H{url}\n{}", render(&stats)))?;
         } else {
             if shown > 0 {
                 settings.output.print("\n")?;
