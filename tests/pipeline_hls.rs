@@ -381,3 +381,22 @@ fn from_renditions_segments_existing_renditions_without_reencoding() {
     assert_eq!(from_mp4, in_segments);
     common::playtube_in(dir.path()).arg("probe").arg(&asset).assert().success();
 }
+
+#[test]
+fn validator_rejects_a_master_playlist_in_ffmpeg_5_1_style() {
+    // What `-master_pl_name` writes: declared BANDWIDTH, no AVERAGE-BANDWIDTH, FRAME-RATE, I-frame
+    // streams or INDEPENDENT-SEGMENTS.
+    let err = violations_after(|hls| {
+        std::fs::write(
+            hls.join("master.m3u8"),
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=985600,RESOLUTION=640x360,CODECS=\"avc1.64001e,mp4a.40.2\"\n360p/playlist.m3u8\n\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=1680800,RESOLUTION=854x480,CODECS=\"avc1.64001e,mp4a.40.2\"\n480p/playlist.m3u8\n",
+        )
+        .unwrap()
+    });
+    for rule in
+        ["[independent-segments]", "lacks AVERAGE-BANDWIDTH", "lacks FRAME-RATE", "[iframe-stream]", "[bandwidth-"]
+    {
+        assert!(err.contains(rule), "{rule} not reported:\n{err}");
+    }
+}

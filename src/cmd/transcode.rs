@@ -143,7 +143,8 @@ pub fn run(
                 } else if let Ok(r) = &result {
                     if !output.json && !output.quiet {
                         let line = summary_line(r);
-                        ctx.progress.suspend(|| println!("{line}"));
+                        // A closed stdout is not an error worth stopping the encodes for.
+                        let _ = ctx.progress.suspend(|| output.print(&format!("{line}\n")));
                     }
                 }
                 if let Some(t) = &total {
@@ -183,6 +184,9 @@ pub fn run(
 }
 
 fn summary_line(r: &AssetResult) -> String {
+    if r.status == "skipped" {
+        return format!("skipped {}: {} is already built (--force rebuilds it)", r.input.display(), r.dir.display());
+    }
     let total: u64 = r.outputs.iter().map(|o| o.bytes).sum();
     let rungs: Vec<String> = r.renditions.iter().map(|x| format!("{} {}x{}", x.quality, x.width, x.height)).collect();
     let rungs = if rungs.is_empty() {
