@@ -41,12 +41,12 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
         })?;
         let local = listener.local_addr()?;
         settings.output.info(format_args!("playtube: serving {} on http://{local} (Ctrl-C to stop)", root.display()));
-        if player_on {
-            settings.output.info(format_args!("playtube: watch in a browser: http://{local}/watch/<id>"));
-        }
         match &auth_line {
             (true, line) => settings.output.info(format_args!("playtube: {line}")),
             (false, line) => settings.output.warn(line),
+        }
+        if player_on {
+            settings.output.info(format_args!("playtube: watch in a browser: http://{local}/watch/<id>"));
         }
         crate::server::run(listener, serve.server, shutdown).await
     })?;
