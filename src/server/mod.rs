@@ -101,7 +101,7 @@ pub struct Shared {
     pub config: Config,
     pub layout: Layout,
     pub resolver: files::Resolver,
-    pub cache: cache::Cache,
+    pub cache: Arc<cache::Cache>,
     pub pool: Arc<files::ChunkPool>,
     pub stats: Arc<stats::Stats>,
     pub cors: cors::Cors,
@@ -119,10 +119,12 @@ impl Shared {
         };
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let cache = Arc::new(cache::Cache::new(config.cache_enabled, config.cache_size));
+        let chunk_cache = cache.enabled().then(|| Arc::clone(&cache));
         Ok(Shared {
             layout: Layout::new(resolver.root()),
-            cache: cache::Cache::new(config.cache_enabled, config.cache_size),
-            pool: files::ChunkPool::new(config.chunk_size, config.max_inflight_bytes),
+            pool: files::ChunkPool::with_cache(config.chunk_size, config.max_inflight_bytes, chunk_cache),
+            cache,
             stats: Arc::new(stats::Stats::default()),
             cors: cors::Cors::new(&config.allowed_origins),
             boundary: format!("playtube-{:016x}", (seed as u64) ^ u64::from(std::process::id())),
