@@ -44,7 +44,8 @@ pub struct Config {
     pub cache_enabled: bool,
     /// Byte budget of the memory cache (`VIDEO_CACHE_SIZE`).
     pub cache_size: u64,
-    /// Bytes read from disk per chunk when streaming a file (`VIDEO_CHUNK_SIZE`).
+    /// Bytes per chunk of a large file (`VIDEO_CHUNK_SIZE`): the unit held in the memory cache, and
+    /// read from disk per step when the cache is off.
     pub chunk_size: usize,
     /// Upper bound of chunk bytes read but not yet written to sockets, over all connections.
     pub max_inflight_bytes: usize,
@@ -80,7 +81,7 @@ impl Config {
             root: root.into(),
             cache_enabled: true,
             cache_size: 1 << 30,
-            chunk_size: 256 << 10,
+            chunk_size: 1 << 20,
             max_inflight_bytes: 16 << 20,
             allowed_origins: Vec::new(),
             cache_control_media: DEFAULT_CACHE_CONTROL_MEDIA.to_owned(),
