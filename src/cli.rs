@@ -228,8 +228,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BOOL")]
     pub cache_enabled: Option<bool>,
 
-    /// Bytes read from disk per chunk when streaming MP4s. Env VIDEO_CHUNK_SIZE; [serve] chunk_size.
-    /// Default 256KiB.
+    /// Bytes per chunk of an MP4, the unit held in the memory cache (or read per step with the cache
+    /// off). Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 1MiB.
     #[arg(long, value_name = "SIZE")]
     pub chunk_size: Option<String>,
 

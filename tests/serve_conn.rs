@@ -121,10 +121,14 @@ fn connections_over_the_cap_wait_until_a_slot_frees() {
     assert!(String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&all));
 }
 
+/// Size of the streamed file: far more than a stalled client's socket buffers can absorb, so the
+/// server is still sending when a test replaces the file.
+const BIG: usize = 16 << 20;
+
 /// A server whose streaming reads are small, so a slow reader keeps a response in flight.
 fn slow_stream_server(tweak: impl FnOnce(&mut playtube::server::Config)) -> TestServer {
     let root = assets();
-    write(&root.path().join("big/stream.mp4"), &pattern(8 << 20, 11));
+    write(&root.path().join("big/stream.mp4"), &pattern(BIG, 11));
     TestServer::start(root, |c| {
         c.chunk_size = 64 << 10;
         c.max_inflight_bytes = 128 << 10;
@@ -139,7 +143,7 @@ fn start_big_download(s: &TestServer) -> TcpStream {
     c.write_all(b"GET /stream/big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
     let head = read_head(&mut c);
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.contains("content-length: 8388608"), "{head}");
+    assert!(head.contains(&format!("content-length: {BIG}")), "{head}");
     c
 }
 
@@ -169,8 +173,8 @@ fn shutdown_lets_a_response_in_flight_finish_and_stops_accepting() {
     let (rest, _) = read_until_closed(&mut c);
     let mut body = first;
     body.extend(rest);
-    assert_eq!(body.len(), 8 << 20, "in-flight response was cut");
-    assert!(body == pattern(8 << 20, 11));
+    assert_eq!(body.len(), BIG, "in-flight response was cut");
+    assert!(body == pattern(BIG, 11));
     s.join().unwrap();
 }
 
@@ -189,14 +193,14 @@ fn file_renamed_over_while_streaming_keeps_serving_the_old_version() {
     let s = slow_stream_server(|_| {});
     let mut c = start_big_download(&s);
     let mut body = read_n(&mut c, 300_000);
-    write(&s.path("big/.stream.new"), &pattern(8 << 20, 99));
+    write(&s.path("big/.stream.new"), &pattern(BIG, 99));
     std::fs::rename(s.path("big/.stream.new"), s.path("big/stream.mp4")).unwrap();
     let (rest, _) = read_until_closed(&mut c);
     body.extend(rest);
-    assert_eq!(body.len(), 8 << 20);
-    assert!(body == pattern(8 << 20, 11), "bytes of two versions were mixed");
+    assert_eq!(body.len(), BIG);
+    assert!(body == pattern(BIG, 11), "bytes of two versions were mixed");
     let fresh = s.get_with("/stream/big", &[("Range", "bytes=0-99")]);
-    assert_eq!(fresh.body, pattern(8 << 20, 99)[..100]);
+    assert_eq!(fresh.body, pattern(BIG, 99)[..100]);
 }
 
 #[test]
@@ -207,8 +211,8 @@ fn file_truncated_while_streaming_aborts_the_response_and_the_server_lives_on() 
     std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
     let (rest, _) = read_until_closed(&mut c);
     body.extend(rest);
-    assert!(body.len() < 8 << 20, "a truncated file cannot give a complete body");
-    assert!(body == pattern(8 << 20, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+    assert!(body.len() < BIG, "a truncated file cannot give a complete body");
+    assert!(body == pattern(BIG, 11)[..body.len()], "the bytes that were sent all belong to the old version");
     assert_eq!(s.get("/health").status, 200);
     assert_eq!(s.get("/stream/big").body.len(), 1000);
 }
@@ -220,15 +224,15 @@ fn file_rewritten_in_place_while_streaming_is_cut_not_mixed() {
     let mut body = read_n(&mut c, 300_000);
     let mtime = std::fs::metadata(s.path("big/stream.mp4")).unwrap().modified().unwrap();
     let mut f = std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap();
-    f.write_all(&pattern(8 << 20, 50)).unwrap();
+    f.write_all(&pattern(BIG, 50)).unwrap();
     f.set_modified(mtime + Duration::from_secs(2)).unwrap();
     drop(f);
     let (rest, _) = read_until_closed(&mut c);
     body.extend(rest);
-    let old = pattern(8 << 20, 11);
+    let old = pattern(BIG, 11);
     // Whatever arrived before the change was noticed may include at most the chunks already in
     // flight; the response must end early rather than continue with the new version.
-    assert!(body.len() < 8 << 20, "a rewritten file must not give a complete body");
+    assert!(body.len() < BIG, "a rewritten file must not give a complete body");
     let first_diff = body.iter().zip(&old).position(|(a, b)| a != b);
     if let Some(at) = first_diff {
         // Bytes read from the page cache between the write and the check belong to one chunk at most.
@@ -281,5 +285,88 @@ fn reader_that_stops_reading_is_disconnected_after_the_idle_timeout() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let (rest, _) = read_until_closed(&mut c);
-    assert!(rest.len() < 8 << 20, "the stalled response cannot have completed");
+    assert!(rest.len() < BIG, "the stalled response cannot have completed");
+}
+
+/// An assets root with one `len`-byte MP4 at `/stream/big`.
+fn mp4_server(len: usize, seed: u8, tweak: impl FnOnce(&mut playtube::server::Config)) -> TestServer {
+    let root = assets();
+    write(&root.path().join("big/stream.mp4"), &pattern(len, seed));
+    TestServer::start(root, tweak)
+}
+
+fn cache_counts(s: &TestServer) -> (u64, u64, u64) {
+    let v = s.stats();
+    let c = &v["cache"];
+    (c["hits"].as_u64().unwrap(), c["misses"].as_u64().unwrap(), c["size_bytes"].as_u64().unwrap())
+}
+
+#[test]
+fn mp4_range_is_served_from_cached_chunks_once_warm() {
+    let s = mp4_server(1 << 20, 31, |c| c.chunk_size = 64 << 10);
+    let want = pattern(1 << 20, 31);
+    // 100000..=299999 touches chunks 1..=4 (64 KiB each).
+    let r = s.get_with("/stream/big", &[("Range", "bytes=100000-299999")]);
+    assert_eq!((r.status, r.body == want[100_000..300_000]), (206, true));
+    assert_eq!(cache_counts(&s), (0, 4, 4 * (64 << 10)), "cold: four chunks read once each");
+    let r = s.get_with("/stream/big", &[("Range", "bytes=100000-299999")]);
+    assert!(r.body == want[100_000..300_000]);
+    assert_eq!(cache_counts(&s), (4, 4, 4 * (64 << 10)), "warm: every chunk a hit, nothing read");
+}
+
+#[test]
+fn mp4_replaced_between_requests_is_never_served_stale() {
+    let s = mp4_server(300_000, 41, |c| c.chunk_size = 64 << 10);
+    assert!(s.get("/stream/big").body == pattern(300_000, 41));
+    assert!(s.get("/stream/big").body == pattern(300_000, 41), "now cached");
+    // Renamed over, as the pipeline does.
+    write(&s.path("big/.stream.new"), &pattern(300_000, 42));
+    std::fs::rename(s.path("big/.stream.new"), s.path("big/stream.mp4")).unwrap();
+    assert!(s.get("/stream/big").body == pattern(300_000, 42), "renamed over: new version");
+    // Rewritten in place, same size (the mtime moves on, as any write makes it).
+    let mtime = std::fs::metadata(s.path("big/stream.mp4")).unwrap().modified().unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap();
+    f.write_all(&pattern(300_000, 43)).unwrap();
+    f.set_modified(mtime + Duration::from_secs(2)).unwrap();
+    drop(f);
+    let r = s.get_with("/stream/big", &[("Range", "bytes=70000-139999")]);
+    assert!(r.body == pattern(300_000, 43)[70_000..140_000], "rewritten in place: new version");
+}
+
+#[test]
+fn cached_chunks_stay_within_the_cache_budget() {
+    let s = mp4_server(2 << 20, 51, |c| {
+        c.chunk_size = 64 << 10;
+        c.cache_size = 512 << 10;
+    });
+    let want = pattern(2 << 20, 51);
+    for _ in 0..2 {
+        assert!(s.get("/stream/big").body == want, "whole body through a cache smaller than the file");
+        let (_, misses, size) = cache_counts(&s);
+        assert!(size <= 512 << 10, "cache holds {size} bytes over its 512 KiB budget");
+        assert!(misses >= 32, "chunks evicted had to be read again ({misses} misses)");
+    }
+}
+
+#[test]
+fn many_cold_requests_for_the_same_chunks_read_each_chunk_once() {
+    let s = mp4_server(4 << 20, 61, |c| c.chunk_size = 1 << 20);
+    let addr = s.addr;
+    let start = std::sync::Arc::new(std::sync::Barrier::new(24));
+    let clients: Vec<_> = (0..24)
+        .map(|_| {
+            let start = std::sync::Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                request(addr, "GET", "/stream/big", &[])
+            })
+        })
+        .collect();
+    let want = pattern(4 << 20, 61);
+    for c in clients {
+        let r = c.join().unwrap();
+        assert!(r.status == 200 && r.body == want, "wrong or short body");
+    }
+    let (hits, misses, _) = cache_counts(&s);
+    assert_eq!((misses, hits), (4, 24 * 4 - 4), "each 1 MiB chunk read from disk once");
 }

@@ -255,7 +255,7 @@ impl ServeSettings {
         )?;
         if !(4096..=(64 << 20)).contains(&chunk_size) {
             return Err(UsageError::new(format!(
-                "chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 256KiB)"
+                "chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 1MiB)"
             ))
             .into());
         }

@@ -46,7 +46,8 @@ pub struct Config {
     pub cache_enabled: bool,
     /// Byte budget of the memory cache (`VIDEO_CACHE_SIZE`).
     pub cache_size: u64,
-    /// Bytes read from disk per chunk when streaming a file (`VIDEO_CHUNK_SIZE`).
+    /// Bytes per chunk of a large file (`VIDEO_CHUNK_SIZE`): the unit held in the memory cache, and
+    /// read from disk per step when the cache is off.
     pub chunk_size: usize,
     /// Upper bound of chunk bytes read but not yet written to sockets, over all connections.
     pub max_inflight_bytes: usize,
@@ -86,7 +87,7 @@ impl Config {
             root: root.into(),
             cache_enabled: true,
             cache_size: 1 << 30,
-            chunk_size: 256 << 10,
+            chunk_size: 1 << 20,
             max_inflight_bytes: 16 << 20,
             allowed_origins: Vec::new(),
             player: player::PlayerSettings::default(),
@@ -109,7 +110,7 @@ pub struct Shared {
     pub config: Config,
     pub layout: Layout,
     pub resolver: files::Resolver,
-    pub cache: cache::Cache,
+    pub cache: Arc<cache::Cache>,
     pub pool: Arc<files::ChunkPool>,
     pub stats: Arc<stats::Stats>,
     pub cors: cors::Cors,
@@ -127,10 +128,12 @@ impl Shared {
         };
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let cache = Arc::new(cache::Cache::new(config.cache_enabled, config.cache_size));
+        let chunk_cache = cache.enabled().then(|| Arc::clone(&cache));
         Ok(Shared {
             layout: Layout::new(resolver.root()),
-            cache: cache::Cache::new(config.cache_enabled, config.cache_size),
-            pool: files::ChunkPool::new(config.chunk_size, config.max_inflight_bytes),
+            pool: files::ChunkPool::with_cache(config.chunk_size, config.max_inflight_bytes, chunk_cache),
+            cache,
             stats: Arc::new(stats::Stats::default()),
             cors: cors::Cors::new(&config.allowed_origins),
             boundary: format!("playtube-{:016x}", (seed as u64) ^ u64::from(std::process::id())),

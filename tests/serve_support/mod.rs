@@ -159,7 +159,14 @@ pub fn parse(buf: &[u8]) -> Resp {
 
 /// Known bytes: `len` bytes where byte i is `(i * 7 + seed) % 251`, so any slice can be checked.
 pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| ((i * 7 + seed as usize) % 251) as u8).collect()
+    // The sequence repeats every 251 bytes: build one period and copy it (fast even unoptimised).
+    let period: Vec<u8> = (0..251).map(|i| ((i * 7 + seed as usize) % 251) as u8).collect();
+    let mut out = Vec::with_capacity(len + 251);
+    while out.len() < len {
+        out.extend_from_slice(&period);
+    }
+    out.truncate(len);
+    out
 }
 
 pub const ID: &str = "abc";
