@@ -174,10 +174,12 @@ pub fn build(
             })?;
         let plan =
             SegmentPlan { inputs: qualities.iter().map(|q| (q.clone(), stage.rendition(q))).collect(), hls: hls_opts };
-        let duration_ms = 0;
-        let bar = ctx.progress.file(name, duration_ms);
-        plan.run(&ctx.tools.ffmpeg, staging).context("segmenting the renditions")?;
+        // The bar's length is the first rendition's duration (a probe reads only its header).
+        let first = probe::probe(&ctx.tools, &plan.inputs[0].1).map_err(anyhow::Error::new)?;
+        let bar = ctx.progress.file(name, first.duration.map(|d| (d * 1000.0) as u64).unwrap_or(0));
+        let result = plan.run(&ctx.tools.ffmpeg, staging, &mut |pr| ctx.progress.update_file(&bar, pr));
         bar.finish_and_clear();
+        result.context("segmenting the renditions")?;
         timings.encode = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let variants = package::finish(&ctx.tools.ffprobe, &stage.hls_dir(), &qualities, fmp4)?;

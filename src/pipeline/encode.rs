@@ -277,14 +277,14 @@ impl SegmentPlan {
     }
 
     /// Run in `dir` (the staging folder), creating the rung folders first.
-    pub fn run(&self, ffmpeg: &Path, dir: &Path) -> Result<(), EncodeError> {
+    pub fn run(&self, ffmpeg: &Path, dir: &Path, on_progress: &mut dyn FnMut(&Progress)) -> Result<(), EncodeError> {
         for (q, _) in &self.inputs {
             let path = dir.join(HLS_DIR).join(q.as_str());
             std::fs::create_dir_all(&path).map_err(|source| EncodeError::Io { path, source })?;
         }
         let mut cmd = ToolCommand::new(ffmpeg);
         cmd.args(self.args()).current_dir(dir);
-        cmd.run_with_progress(&mut |_| {})?;
+        cmd.run_with_progress(on_progress)?;
         Ok(())
     }
 }
