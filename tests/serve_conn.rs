@@ -370,3 +370,34 @@ fn many_cold_requests_for_the_same_chunks_read_each_chunk_once() {
     let (hits, misses, _) = cache_counts(&s);
     assert_eq!((misses, hits), (4, 24 * 4 - 4), "each 1 MiB chunk read from disk once");
 }
+
+#[test]
+fn cached_chunks_sent_with_sendfile_are_the_same_bytes() {
+    let s = mp4_server(3 << 20, 71, |c| {
+        c.chunk_size = 1 << 20;
+        c.sendfile_min_connections = 0;
+    });
+    let want = pattern(3 << 20, 71);
+    for _ in 0..2 {
+        assert!(s.get("/stream/big").body == want, "whole body, cold then warm");
+        let r = s.get_with("/stream/big", &[("Range", "bytes=1000000-2100000")]);
+        assert!(r.status == 206 && r.body == want[1_000_000..=2_100_000], "a range across chunks");
+    }
+    let r = s.get_with("/stream/big", &[("Range", "bytes=0-9, 2097150-2097159")]);
+    let text = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(r.status == 206 && text.contains("Content-Range: bytes 2097150-2097159/"), "multipart");
+    assert_eq!(r.header("content-length").unwrap().parse::<usize>().unwrap(), r.body.len());
+}
+
+#[test]
+fn file_truncated_while_streaming_with_sendfile_is_cut_not_mixed() {
+    let s = slow_stream_server(|c| c.sendfile_min_connections = 0);
+    let mut c = start_big_download(&s);
+    let mut body = read_n(&mut c, 300_000);
+    std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
+    let (rest, _) = read_until_closed(&mut c);
+    body.extend(rest);
+    assert!(body.len() < BIG, "a truncated file cannot give a complete body");
+    assert!(body == pattern(BIG, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+    assert_eq!(s.get("/stream/big").body.len(), 1000);
+}

@@ -312,6 +312,7 @@ impl ServeSettings {
             max_connections,
             max_header_bytes: max_header_bytes as usize,
             max_headers,
+            sendfile_min_connections: defaults.sendfile_min_connections,
             header_read_timeout: l.secs(
                 "PLAYTUBE_HEADER_READ_TIMEOUT",
                 file.header_read_timeout,

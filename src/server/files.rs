@@ -209,12 +209,29 @@ impl Resolver {
 /// Read a whole open file into memory, checking that it did not change while being read.
 pub fn read_whole(opened: &Opened) -> Result<Bytes, FileError> {
     let len = usize::try_from(opened.meta.len()).map_err(|_| FileError::Changed)?;
-    let mut buf = vec![0u8; len];
-    read_exact_at(&opened.file, &mut buf, 0)?;
+    let bytes = read_sealed_or_plain(&opened.file, 0, len)?;
     let after = Identity::of(&opened.file.metadata()?);
     if after != opened.meta.ident {
         return Err(FileError::Changed);
     }
+    Ok(bytes)
+}
+
+/// Below this, bytes are read into plain memory: a sealed memfd costs a descriptor and a mapping.
+const SEALED_MIN: usize = 64 << 10;
+
+/// `len` bytes at `offset`: a sealed memfd snapshot that sockets send without a copy (`sealed.rs`)
+/// when large enough and memfds are available, else a plain buffer. A short file is an error.
+fn read_sealed_or_plain(file: &File, offset: u64, len: usize) -> Result<Bytes, FileError> {
+    if len >= SEALED_MIN {
+        match super::sealed::copy(file, offset, len) {
+            Ok(Some(bytes)) => return Ok(bytes),
+            Ok(None) => return Err(FileError::Changed),
+            Err(e) => tracing::debug!(error = %e, "sealed copy unavailable; reading into memory"),
+        }
+    }
+    let mut buf = vec![0u8; len];
+    read_exact_at(file, &mut buf, offset)?;
     Ok(Bytes::from(buf))
 }
 
@@ -273,12 +290,11 @@ impl ChunkPool {
         let start = index * chunk;
         let chunk_len = expect.len.saturating_sub(start).min(chunk) as usize;
         let fill = || {
-            let mut buf = vec![0u8; chunk_len];
-            read_exact_at(file, &mut buf, start)?;
+            let bytes = read_sealed_or_plain(file, start, chunk_len)?;
             if Identity::of(&file.metadata()?) != *expect {
                 return Err(FileError::Changed);
             }
-            Ok(Bytes::from(buf))
+            Ok(bytes)
         };
         let result = cache.chunk(expect, index, fill).and_then(|bytes| {
             let from = (offset - start) as usize;

@@ -16,6 +16,7 @@ pub mod mime;
 pub mod player;
 pub mod range;
 pub mod route;
+pub mod sealed;
 pub mod stats;
 
 use std::future::Future;
@@ -75,6 +76,8 @@ pub struct Config {
     pub access_log: bool,
     /// Which routes need a signed link, with the keys to check them (default: none, served openly).
     pub auth: auth::AuthConfig,
+    /// From this many open connections on, cached chunks are sent with `sendfile` (see `sealed.rs`).
+    pub sendfile_min_connections: u64,
 }
 
 pub const DEFAULT_CACHE_CONTROL_MEDIA: &str = "public, max-age=31536000, immutable";
@@ -101,6 +104,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(10),
             access_log: true,
             auth: auth::AuthConfig::default(),
+            sendfile_min_connections: SENDFILE_MIN_CONNECTIONS,
         }
     }
 }
@@ -156,6 +160,7 @@ impl Shared {
 /// grace period, and return.
 pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let shared = Arc::new(Shared::new(config)?);
+    raise_open_file_limit();
     let cfg = &shared.config;
     let slots = cfg.max_connections.clamp(1, Semaphore::MAX_PERMITS >> 1);
     let connections = Arc::new(Semaphore::new(slots));
@@ -210,6 +215,18 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
     Ok(())
 }
 
+/// Connections and cached chunks (one sealed memfd each) both hold descriptors: lift the soft limit to
+/// the hard one, as nginx's `worker_rlimit_nofile` and Go's runtime do. A failure only means the
+/// cache falls back to plain memory sooner.
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
 /// Counts a connection as active while it lives.
 struct ActiveGuard(Arc<stats::Stats>);
 
@@ -232,7 +249,12 @@ async fn serve_connection(
     // The peer address travels with each request, for links bound to a client address.
     let peer = stream.peer_addr().ok().map(auth::Peer);
     let progress = Arc::new(AtomicU64::new(0));
-    let io = TokioIo::new(Progress { inner: stream, moved: Arc::clone(&progress) });
+    let io = TokioIo::new(Progress {
+        inner: stream,
+        moved: Arc::clone(&progress),
+        stats: Arc::clone(&shared.stats),
+        sendfile_from: shared.config.sendfile_min_connections,
+    });
     let idle_timeout = shared.config.idle_timeout;
     let service = {
         let shared = Arc::clone(&shared);
@@ -281,13 +303,27 @@ async fn serve_connection(
 }
 
 /// A socket wrapper that counts successful reads and writes, so the idle watchdog can tell a stalled
-/// connection (slow reader, silent client) from a busy one.
+/// connection (slow reader, silent client) from a busy one, and sends cached chunks with `sendfile`
+/// (see `sealed.rs`).
 struct Progress {
     inner: TcpStream,
     moved: Arc<AtomicU64>,
+    stats: Arc<stats::Stats>,
+    sendfile_from: u64,
 }
 
+/// From this many open connections on, cached chunks go to sockets with `sendfile` instead of `writev`.
+/// Measured (1 MiB ranges, one core, loopback): with 1000 connections `sendfile` costs ~120 us of CPU
+/// per request against ~245 us for `writev`, whose copy is paid again on every partial write's wakeup;
+/// with 10-100 connections `writev` costs 170-215 us against 165-340 us and delivers 2-3x the
+/// requests/s, as the kernel's per-page splice path is slower than one `memcpy` of a megabyte.
+pub const SENDFILE_MIN_CONNECTIONS: u64 = 256;
+
 impl Progress {
+    fn use_sendfile(&self) -> bool {
+        self.stats.active_connections.load(Ordering::Relaxed) >= self.sendfile_from
+    }
+
     fn tick<T>(&self, poll: &Poll<io::Result<T>>) {
         if let Poll::Ready(Ok(_)) = poll {
             self.moved.fetch_add(1, Ordering::Relaxed);
@@ -305,7 +341,8 @@ impl AsyncRead for Progress {
 
 impl AsyncWrite for Progress {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        let sendfile = self.use_sendfile();
+        let poll = sealed::poll_send(&mut self.inner, cx, &[io::IoSlice::new(buf)], sendfile);
         self.tick(&poll);
         poll
     }
@@ -315,7 +352,8 @@ impl AsyncWrite for Progress {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        let sendfile = self.use_sendfile();
+        let poll = sealed::poll_send(&mut self.inner, cx, bufs, sendfile);
         self.tick(&poll);
         poll
     }
