@@ -50,6 +50,10 @@ pub enum Command {
     /// Takes files and directories (walked for media files). Prints a table per file on a terminal,
     /// or JSON with --json (one object for a single file, an array otherwise). A file that cannot be
     /// read is reported on one line and the others still print; the exit status is then 1.
+    ///
+    /// Given an HLS package instead (a master.m3u8, or an asset folder holding hls/master.m3u8), it
+    /// validates it against the real segments and lists each violation (rung, segment, rule); the
+    /// exit status is 1 when there is any.
     Probe(ProbeArgs),
 
     /// Move the MP4 index (moov) in front of the media data so playback starts before the download ends.

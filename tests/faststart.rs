@@ -27,7 +27,11 @@ fn framemd5(file: &Path, stream: &str) -> String {
 }
 
 fn assert_lossless(input: &Path, output: &Path) {
-    for stream in ["v", "a"] {
+    assert_lossless_streams(input, output, &["v", "a"]);
+}
+
+fn assert_lossless_streams(input: &Path, output: &Path, streams: &[&str]) {
+    for &stream in streams {
         assert!(framemd5(input, stream) == framemd5(output, stream), "{stream} frames differ");
     }
     let probe = Command::new("ffprobe")
@@ -89,7 +93,7 @@ fn forced_co64_upgrade_still_decodes_identically() {
     let input = common::fixture("moov-at-end.mp4");
     let out = dir.path().join("wide.mp4");
     let outcome =
-        mp4::faststart(&input, &Destination::File(out.clone()), &Options { co64_threshold: 0 }, &|| false).unwrap();
+        mp4::faststart(&input, &Destination::File(out.clone()), &Options { co64_threshold: 0 }, &|_| false).unwrap();
     let Outcome::Rewritten(rw) = outcome else { panic!("expected a rewrite, got {outcome:?}") };
     assert_eq!(rw.tables_upgraded, 2, "one table per track");
     assert_eq!(rw.moov_size_after - rw.moov_size_before, 4 * rw.chunk_offsets);
@@ -260,4 +264,16 @@ fn ctrl_c_mid_copy_exits_130_and_leaves_no_output() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert_eq!(entries(dir.path()), ["big.mp4"]);
+}
+
+#[test]
+fn audio_only_and_unicode_named_files_are_rewritten_losslessly() {
+    let (mut cmd, dir) = common::playtube();
+    let audio = copy_fixture("audio-only.m4a", dir.path());
+    let clip = copy_fixture("clip with spaces ünïcode.mp4", dir.path());
+    cmd.args(["faststart", "--in-place"]).arg(&audio).arg(&clip).assert().success();
+    assert_eq!(top_level(&audio)[..3], ["ftyp", "free", "moov"]);
+    assert_eq!(top_level(&clip)[..3], ["ftyp", "free", "moov"]);
+    assert_lossless_streams(&common::fixture("audio-only.m4a"), &audio, &["a"]);
+    assert_lossless(&common::fixture("clip with spaces ünïcode.mp4"), &clip);
 }

@@ -282,3 +282,33 @@ fn ctrl_c_while_ffprobe_runs_stops_it_and_exits_130() {
     assert!(started.elapsed().as_secs() < 10, "the sleeping ffprobe was not killed");
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn audio_only_file_in_a_thumbnail_batch_is_a_warning_not_a_failure() {
+    let (mut cmd, dir) = common::playtube();
+    let thumbs = dir.path().join("thumbs");
+    let assert = cmd
+        .arg("probe")
+        .arg(common::fixture("audio-only.m4a"))
+        .arg(common::fixture("tiny-240p.mp4"))
+        .arg("--thumbnail-dir")
+        .arg(&thumbs)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr);
+    assert!(stderr.contains("audio-only.m4a: no video stream"), "{stderr}");
+    let names: Vec<_> = std::fs::read_dir(&thumbs).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["tiny-240p.jpg"]);
+}
+
+#[test]
+fn single_audio_file_with_thumbnail_is_an_error() {
+    let (mut cmd, dir) = common::playtube();
+    cmd.arg("probe")
+        .arg(common::fixture("audio-only.m4a"))
+        .arg("--thumbnail")
+        .arg(dir.path().join("t.jpg"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("no video stream to take a thumbnail from"));
+}

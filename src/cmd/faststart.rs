@@ -13,6 +13,7 @@ use crate::exit::{Code, Interrupted, UsageError};
 use crate::pipeline::mp4::{self, Destination, Mp4Error, Options, Outcome};
 use crate::pipeline::process;
 use crate::ui::human_bytes;
+use crate::ui::progress::Progress;
 
 /// Extensions taken from directories given to `faststart` (MP4 family only).
 const MP4_EXTENSIONS: &[&str] = &["mp4", "m4v", "m4a", "mov"];
@@ -56,6 +57,7 @@ pub fn run(settings: &Settings, args: &FaststartArgs) -> anyhow::Result<Code> {
         outcome.fail(output, err);
     }
     process::install_interrupt_handler();
+    let progress = Progress::new(output);
     let mut reports = Vec::new();
     for input in &batch.files {
         let dest = match &args.output {
@@ -63,7 +65,13 @@ pub fn run(settings: &Settings, args: &FaststartArgs) -> anyhow::Result<Code> {
             Some(out) => Destination::File(out.clone()),
             None => Destination::InPlace,
         };
-        let result = mp4::faststart(input, &dest, &Options::default(), &process::interrupted);
+        let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+        let bar = progress.file(&input.file_name().unwrap_or_default().to_string_lossy(), size);
+        let result = mp4::faststart(input, &dest, &Options::default(), &|written| {
+            bar.set_position(written);
+            process::interrupted()
+        });
+        bar.finish_and_clear();
         if let Err(Mp4Error::Interrupted(_)) = result {
             return Err(
                 anyhow::Error::new(Interrupted).context(format!("{}: stopped; no output left", input.display()))

@@ -72,7 +72,7 @@ pub fn run(settings: &Settings, args: &ProbeArgs) -> anyhow::Result<Code> {
         if process::interrupted() {
             return Err(Interrupted.into());
         }
-        let result = probe_one(&tools, path, &mut thumbs, args.at, width);
+        let result = probe_one(output, &tools, path, &mut thumbs, args.at, width);
         // Ctrl-C while ffprobe/ffmpeg ran: the child was killed; stop the batch (exit 130).
         if let Err(err) = result {
             if crate::exit::code_for(&err) == Code::Interrupted {
@@ -101,6 +101,7 @@ pub fn run(settings: &Settings, args: &ProbeArgs) -> anyhow::Result<Code> {
 }
 
 fn probe_one(
+    output: &crate::ui::Output,
     tools: &Tools,
     path: &Path,
     thumbs: &mut Thumbnails,
@@ -111,6 +112,11 @@ fn probe_one(
     let thumbnail = match thumbs {
         Thumbnails::None => None,
         Thumbnails::File(out) => Some(out.clone()),
+        // In a batch, audio-only files simply get no thumbnail (a warning, not a failure).
+        Thumbnails::Dir { .. } if info.video.is_empty() => {
+            output.warn(format_args!("{}: no video stream, so no thumbnail", path.display()));
+            None
+        }
         Thumbnails::Dir { dir, used } => Some(unique_name(dir, path, used)),
     };
     if let Some(out) = &thumbnail {

@@ -169,6 +169,15 @@ mod tests {
     }
 
     #[test]
+    fn zero_jobs_and_unknown_rung_keys_are_rejected() {
+        let flags = PipelineFlags { jobs: Some(0), ..Default::default() };
+        let err = resolve(&PipelineSection::default(), &Env::default(), &flags).unwrap_err();
+        assert!(err.message.contains("--jobs"), "{}", err.message);
+        let bad = toml::from_str::<PipelineSection>("[[rungs]]\nname = \"x\"\nwidht = 1\n").unwrap_err();
+        assert!(bad.to_string().contains("widht"), "{bad}");
+    }
+
+    #[test]
     fn configured_rungs_replace_the_defaults() {
         let section: PipelineSection = toml::from_str(
             "[[rungs]]\nname = \"240p\"\nwidth = 426\nheight = 240\nvideo_kbps = 400\naudio_kbps = 64\ncrf = 30\n",

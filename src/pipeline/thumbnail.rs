@@ -79,14 +79,17 @@ impl At {
     }
 }
 
-/// The ffmpeg command writing one JPEG frame of `input` at `secs` to `out` (pure).
-pub fn command(tools: &Tools, input: &Path, secs: f64, width: u32, out: &Path) -> ToolCommand {
+/// The ffmpeg command writing one JPEG frame of stream `stream` (an ffprobe stream index) of `input`
+/// at `secs` to `out` (pure).
+pub fn command(tools: &Tools, input: &Path, stream: u32, secs: f64, width: u32, out: &Path) -> ToolCommand {
     let mut cmd = ToolCommand::new(&tools.ffmpeg);
     cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-ss"])
         .arg(format!("{secs:.3}"))
         .arg("-i")
         .arg(input)
-        .args(["-map", "0:v:0", "-frames:v", "1", "-an", "-sn", "-dn"])
+        .arg("-map")
+        .arg(format!("0:{stream}"))
+        .args(["-frames:v", "1", "-an", "-sn", "-dn"])
         // Square the pixels first, then shrink to at most `width`, keeping the height even.
         .arg("-vf")
         .arg(format!("scale=iw*sar:ih,setsar=1,scale='min({width},iw)':-2"))
@@ -97,12 +100,13 @@ pub fn command(tools: &Tools, input: &Path, secs: f64, width: u32, out: &Path) -
 
 /// Write a thumbnail of `input` (already probed as `info`) to `out`, atomically.
 pub fn write(tools: &Tools, input: &Path, info: &MediaInfo, at: At, width: u32, out: &Path) -> anyhow::Result<()> {
-    if info.video.is_empty() {
+    // The first real video stream (cover art is not listed in `info.video`).
+    let Some(video) = info.primary_video() else {
         anyhow::bail!("no video stream to take a thumbnail from");
-    }
+    };
     let secs = at.resolve(info.duration)?;
     let mut file = AtomicFile::create(out).with_context(|| format!("creating a temp file beside {}", out.display()))?;
-    command(tools, input, secs, width, file.path())
+    command(tools, input, video.index, secs, width, file.path())
         .output()
         .with_context(|| format!("taking a frame at {secs:.3} s for {}", out.display()))?;
     let written = file.file().metadata().map(|m| m.len()).unwrap_or(0);
@@ -137,9 +141,9 @@ mod tests {
     #[test]
     fn command_seeks_before_input_and_never_enlarges() {
         let tools = Tools { ffmpeg: "ffmpeg".into(), ffprobe: "ffprobe".into() };
-        let cmd = command(&tools, Path::new("in.mp4"), 1.2, 640, Path::new("t.jpg"));
+        let cmd = command(&tools, Path::new("in.mp4"), 1, 1.2, 640, Path::new("t.jpg"));
         let line = cmd.display();
-        assert!(line.contains("-ss 1.200 -i in.mp4"), "{line}");
+        assert!(line.contains("-ss 1.200 -i in.mp4 -map 0:1 "), "{line}");
         assert!(line.contains("min(640,iw)"), "{line}");
         assert!(line.ends_with("-y t.jpg"), "{line}");
     }

@@ -20,7 +20,8 @@ impl Progress {
         Progress { multi: MultiProgress::with_draw_target(target) }
     }
 
-    /// A bar for one file whose length is the media duration in milliseconds.
+    /// A bar for one file whose length is the media duration in milliseconds (or any other unit of
+    /// work, such as bytes for `faststart`: the bar shows percent and ETA only).
     pub fn file(&self, name: &str, duration_ms: u64) -> ProgressBar {
         let bar = self.multi.add(ProgressBar::new(duration_ms.max(1)));
         bar.set_style(

@@ -59,16 +59,26 @@ run() {
     echo "$(echo "$t1 - $t0" | bc -l) $rss" >> "$WORK/$name.times"
 }
 
+one() {
+    case $1 in
+        cp) run cp cp "$IN" "$WORK/out.mp4" ;;
+        cp+sync) run cp+sync sh -c 'cp "$1" "$2" && sync "$2"' sh "$IN" "$WORK/out.mp4" ;;
+        ffmpeg) run ffmpeg $F -i "$IN" -c copy -movflags +faststart "$WORK/out.mp4" ;;
+        playtube) run playtube "$BIN" --quiet faststart "$IN" -o "$WORK/out.mp4" ;;
+    esac
+}
+TOOLS=(cp cp+sync ffmpeg playtube)
 for i in $(seq 1 "$RUNS"); do
-    run cp cp "$IN" "$WORK/out.mp4"
-    run cp+sync sh -c 'cp "$1" "$2" && sync "$2"' sh "$IN" "$WORK/out.mp4"
-    run ffmpeg $F -i "$IN" -map 0 -c copy -movflags +faststart "$WORK/out.mp4"
-    run playtube "$BIN" --quiet faststart "$IN" -o "$WORK/out.mp4"
+    # Rotate the order each round so no tool always runs right after another's cleanup.
+    for j in 0 1 2 3; do one "${TOOLS[$(( (i + j) % 4 ))]}"; done
     echo "run $i/$RUNS done"
 done
 
-# Check the last playtube output really is faststart and complete.
+# Check a playtube output really is faststart and complete (untimed).
+rm -f "$WORK/out.mp4"
+"$BIN" --quiet faststart "$IN" -o "$WORK/out.mp4"
 "$BIN" --json probe "$WORK/out.mp4" | grep -q '"faststart": true' || { echo "playtube output is not faststart!"; exit 1; }
+[ "$(stat -c %s "$WORK/out.mp4")" = "$in_bytes" ] || { echo "playtube output has the wrong size!"; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A WALL RSS

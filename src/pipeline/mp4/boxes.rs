@@ -272,6 +272,21 @@ pub(crate) mod tests {
         assert!(matches!(layout_of_bytes(b"").unwrap_err(), Mp4Error::Empty));
     }
 
+    proptest::proptest! {
+        /// Any bytes at all: an error or a layout whose boxes tile the file exactly, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            if let Ok(layout) = layout_of_bytes(&bytes) {
+                let mut at = 0;
+                for b in &layout.boxes {
+                    proptest::prop_assert_eq!(b.offset, at);
+                    at = b.end();
+                }
+                proptest::prop_assert_eq!(at, bytes.len() as u64);
+            }
+        }
+    }
+
     #[test]
     fn mvex_inside_moov_marks_fragmented() {
         let moov = boxed(b"moov", &boxed(b"mvex", &[]));
