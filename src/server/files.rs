@@ -25,10 +25,11 @@
 //! was read now or by an earlier response. A warm range costs no copy at all before the socket.
 //!
 //! Measured cost of this choice (perf, 1 MiB random ranges of a 40 MiB file, page cache warm): the
-//! `pread` copy (`copy_page_to_iter` + `filemap_get_read_batch`) is ~45% of the server's CPU per
-//! request, the copy into the socket ~15%. A shared mapping would save the first, but a mapped page
-//! shows an in-place rewrite at once, after any check we could make, so it cannot promise "never two
-//! versions in one body"; and `sendfile` is out of reach behind hyper. Correctness won.
+//! `pread` copy (`copy_page_to_iter` + `filemap_get_read_batch`) was ~45% of the server's CPU per
+//! request. A shared mapping of the asset would save it, but a mapped page shows an in-place rewrite at
+//! once, after any check we could make, so it cannot promise "never two versions in one body". The
+//! chunk cache removes it instead: a hot chunk is read once into a sealed snapshot (`sealed.rs`) and
+//! later ranges are slices of it, sent with `sendfile` under high concurrency.
 
 use std::collections::HashMap;
 use std::fs::File;

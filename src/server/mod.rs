@@ -313,11 +313,11 @@ struct Progress {
 }
 
 /// From this many open connections on, cached chunks go to sockets with `sendfile` instead of `writev`.
-/// Measured (1 MiB ranges, one core, loopback): with 1000 connections `sendfile` costs ~120 us of CPU
-/// per request against ~245 us for `writev`, whose copy is paid again on every partial write's wakeup;
-/// with 10-100 connections `writev` costs 170-215 us against 165-340 us and delivers 2-3x the
-/// requests/s, as the kernel's per-page splice path is slower than one `memcpy` of a megabyte.
-pub const SENDFILE_MIN_CONNECTIONS: u64 = 256;
+/// Measured (one core, loopback, 1 MiB ranges / 1.6 MB segments): with 1000 connections `sendfile`
+/// costs 120-150 us of CPU per request against 245-550 us for `writev`; with 100, 130 us against
+/// 255-370 us for segments and about the same for ranges; with 10, `writev` is cheaper (160-215 us
+/// against 320-340 us: one `memcpy` of a megabyte beats the kernel's per-page splice path).
+pub const SENDFILE_MIN_CONNECTIONS: u64 = 64;
 
 impl Progress {
     fn use_sendfile(&self) -> bool {
