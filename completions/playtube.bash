@@ -649,7 +649,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__serve)
-            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --workers --max-connections --access-log --log-format --require-signatures --config --json --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --player --no-player --media-base-url --workers --max-connections --access-log --log-format --require-signatures --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -682,6 +682,10 @@ _playtube() {
                     return 0
                     ;;
                 --allowed-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --media-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -71,8 +71,9 @@ complete -c playtube -n "__fish_playtube_using_subcommand serve" -l addr -d 'Add
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l cache-size -d 'Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB). Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB' -r
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l cache-enabled -d 'Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true' -r -f -a "true\t''
 false\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l chunk-size -d 'Bytes read from disk per chunk when streaming MP4s. Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 256KiB' -r
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l chunk-size -d 'Bytes per chunk of an MP4, the unit held in the memory cache (or read per step with the cache off). Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 1MiB' -r
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l allowed-origin -d 'An origin allowed by CORS (repeat, or comma-separate; `*` allows any). Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l media-base-url -d 'Where the watch page loads media from when that is another origin (a CDN, or another `playtube serve` that lists this server\'s origin in ALLOWED_ORIGINS), e.g. https://media.example.com. Env PLAYTUBE_MEDIA_BASE_URL; [serve] media_base_url. Default: this server' -r -f
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l workers -d 'Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l max-connections -d 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000' -r
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l access-log -d 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true' -r -f -a "true\t''
@@ -85,6 +86,8 @@ complete -c playtube -n "__fish_playtube_using_subcommand serve" -l config -d 'R
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l player -d 'Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default. Env PLAYTUBE_PLAYER; [serve] player'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l no-player -d 'Do not serve the watch page (/watch/{id} and /player/* answer 404)'
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -s q -l quiet -d 'Print nothing but errors; no progress bars'
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'

@@ -95,82 +95,6 @@ pub enum Command {
     Sign(Box<SignArgs>),
 }
 
-/// Access-log format of `playtube serve`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// One readable line per event.
-    Human,
-    /// One JSON object per line.
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg).
-    /// Env PLAYTUBE_ROOT; [serve] root.
-    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
-    pub root: Option<PathBuf>,
-
-    /// Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090.
-    #[arg(long, value_name = "IP:PORT", value_hint = ValueHint::Other)]
-    pub addr: Option<String>,
-
-    /// Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB).
-    /// Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB.
-    #[arg(long, value_name = "SIZE")]
-    pub cache_size: Option<String>,
-
-    /// Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true.
-    #[arg(long, value_name = "BOOL")]
-    pub cache_enabled: Option<bool>,
-
-    /// Bytes read from disk per chunk when streaming MP4s. Env VIDEO_CHUNK_SIZE; [serve] chunk_size.
-    /// Default 256KiB.
-    #[arg(long, value_name = "SIZE")]
-    pub chunk_size: Option<String>,
-
-    /// An origin allowed by CORS (repeat, or comma-separate; `*` allows any).
-    /// Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers).
-    #[arg(long = "allowed-origin", value_name = "ORIGIN", value_delimiter = ',')]
-    pub allowed_origins: Vec<String>,
-
-    /// Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs.
-    #[arg(long, value_name = "N")]
-    pub workers: Option<usize>,
-
-    /// Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000.
-    #[arg(long, value_name = "N")]
-    pub max_connections: Option<usize>,
-
-    /// Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true.
-    #[arg(long, value_name = "BOOL")]
-    pub access_log: Option<bool>,
-
-    /// Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub log_format: Option<LogFormat>,
-
-    /// Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch.
-    /// Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured.
-    #[arg(long, value_name = "BOOL")]
-    pub require_signatures: Option<bool>,
-}
-
-#[derive(Debug, Args)]
-pub struct StatsArgs {
-    /// The server's base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090.
-    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
-    pub url: Option<String>,
-
-    /// Refresh every SECS seconds until interrupted (or until --count snapshots).
-    #[arg(long, value_name = "SECS")]
-    pub watch: Option<f64>,
-
-    /// With --watch: stop after this many snapshots.
-    #[arg(long, value_name = "N", requires = "watch")]
-    pub count: Option<u64>,
-}
-
 /// Flags shared by renditions, hls and prepare.
 #[derive(Debug, Args)]
 pub struct TranscodeArgs {
@@ -277,6 +201,97 @@ pub struct FaststartArgs {
     /// Replace each input with its faststart version (atomically: a temp file renamed over it).
     #[arg(long)]
     pub in_place: bool,
+}
+
+/// Access-log format of `playtube serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg).
+    /// Env PLAYTUBE_ROOT; [serve] root.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
+
+    /// Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090.
+    #[arg(long, value_name = "IP:PORT", value_hint = ValueHint::Other)]
+    pub addr: Option<String>,
+
+    /// Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB).
+    /// Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB.
+    #[arg(long, value_name = "SIZE")]
+    pub cache_size: Option<String>,
+
+    /// Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true.
+    #[arg(long, value_name = "BOOL")]
+    pub cache_enabled: Option<bool>,
+
+    /// Bytes per chunk of an MP4, the unit held in the memory cache (or read per step with the cache
+    /// off). Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 1MiB.
+    #[arg(long, value_name = "SIZE")]
+    pub chunk_size: Option<String>,
+
+    /// An origin allowed by CORS (repeat, or comma-separate; `*` allows any).
+    /// Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default.
+    /// Env PLAYTUBE_PLAYER; [serve] player.
+    #[arg(long, overrides_with = "no_player")]
+    pub player: bool,
+
+    /// Do not serve the watch page (/watch/{id} and /player/* answer 404).
+    #[arg(long, overrides_with = "player")]
+    pub no_player: bool,
+
+    /// Where the watch page loads media from when that is another origin (a CDN, or another
+    /// `playtube serve` that lists this server's origin in ALLOWED_ORIGINS), e.g. https://media.example.com.
+    /// Env PLAYTUBE_MEDIA_BASE_URL; [serve] media_base_url. Default: this server.
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub media_base_url: Option<String>,
+
+    /// Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs.
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true.
+    #[arg(long, value_name = "BOOL")]
+    pub access_log: Option<bool>,
+
+    /// Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch.
+    /// Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured.
+    #[arg(long, value_name = "BOOL")]
+    pub require_signatures: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The server's base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090.
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub url: Option<String>,
+
+    /// Refresh every SECS seconds until interrupted (or until --count snapshots).
+    #[arg(long, value_name = "SECS")]
+    pub watch: Option<f64>,
+
+    /// With --watch: stop after this many snapshots.
+    #[arg(long, value_name = "N", requires = "watch")]
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -128,6 +128,21 @@ fn human_access_log_names_method_path_status_and_bytes() {
 }
 
 #[test]
+fn watch_page_is_announced_and_served_unless_no_player() {
+    let s = Served::start(&[], &[], None);
+    assert!(s.wait_for("watch in a browser").contains(&format!("http://{}/watch/<id>", s.addr)));
+    let page = request(s.addr, "GET", "/watch/abc", &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("/hls/abc/master.m3u8"));
+    let off = Served::start(&["--no-player"], &[], None);
+    assert_eq!(request(off.addr, "GET", "/watch/abc", &[]).status, 404);
+    let remote = Served::start(&[], &[("PLAYTUBE_MEDIA_BASE_URL", "https://media.example")], None);
+    let page = request(remote.addr, "GET", "/watch/abc", &[]);
+    assert!(page.text().contains("https://media.example/hls/abc/master.m3u8"), "{}", page.text());
+    assert!(page.header("content-security-policy").unwrap().contains("connect-src 'self' https://media.example"));
+}
+
+#[test]
 fn sigterm_stops_the_server_with_exit_0() {
     let s = Served::start(&[], &[], None);
     assert_eq!(request(s.addr, "GET", "/health", &[]).status, 200);

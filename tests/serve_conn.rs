@@ -287,3 +287,117 @@ fn reader_that_stops_reading_is_disconnected_after_the_idle_timeout() {
     let (rest, _) = read_until_closed(&mut c);
     assert!(rest.len() < BIG, "the stalled response cannot have completed");
 }
+
+/// An assets root with one `len`-byte MP4 at `/stream/big`.
+fn mp4_server(len: usize, seed: u8, tweak: impl FnOnce(&mut playtube::server::Config)) -> TestServer {
+    let root = assets();
+    write(&root.path().join("big/stream.mp4"), &pattern(len, seed));
+    TestServer::start(root, tweak)
+}
+
+fn cache_counts(s: &TestServer) -> (u64, u64, u64) {
+    let v = s.stats();
+    let c = &v["cache"];
+    (c["hits"].as_u64().unwrap(), c["misses"].as_u64().unwrap(), c["size_bytes"].as_u64().unwrap())
+}
+
+#[test]
+fn mp4_range_is_served_from_cached_chunks_once_warm() {
+    let s = mp4_server(1 << 20, 31, |c| c.chunk_size = 64 << 10);
+    let want = pattern(1 << 20, 31);
+    // 100000..=299999 touches chunks 1..=4 (64 KiB each).
+    let r = s.get_with("/stream/big", &[("Range", "bytes=100000-299999")]);
+    assert_eq!((r.status, r.body == want[100_000..300_000]), (206, true));
+    assert_eq!(cache_counts(&s), (0, 4, 4 * (64 << 10)), "cold: four chunks read once each");
+    let r = s.get_with("/stream/big", &[("Range", "bytes=100000-299999")]);
+    assert!(r.body == want[100_000..300_000]);
+    assert_eq!(cache_counts(&s), (4, 4, 4 * (64 << 10)), "warm: every chunk a hit, nothing read");
+}
+
+#[test]
+fn mp4_replaced_between_requests_is_never_served_stale() {
+    let s = mp4_server(300_000, 41, |c| c.chunk_size = 64 << 10);
+    assert!(s.get("/stream/big").body == pattern(300_000, 41));
+    assert!(s.get("/stream/big").body == pattern(300_000, 41), "now cached");
+    // Renamed over, as the pipeline does.
+    write(&s.path("big/.stream.new"), &pattern(300_000, 42));
+    std::fs::rename(s.path("big/.stream.new"), s.path("big/stream.mp4")).unwrap();
+    assert!(s.get("/stream/big").body == pattern(300_000, 42), "renamed over: new version");
+    // Rewritten in place, same size (the mtime moves on, as any write makes it).
+    let mtime = std::fs::metadata(s.path("big/stream.mp4")).unwrap().modified().unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap();
+    f.write_all(&pattern(300_000, 43)).unwrap();
+    f.set_modified(mtime + Duration::from_secs(2)).unwrap();
+    drop(f);
+    let r = s.get_with("/stream/big", &[("Range", "bytes=70000-139999")]);
+    assert!(r.body == pattern(300_000, 43)[70_000..140_000], "rewritten in place: new version");
+}
+
+#[test]
+fn cached_chunks_stay_within_the_cache_budget() {
+    let s = mp4_server(2 << 20, 51, |c| {
+        c.chunk_size = 64 << 10;
+        c.cache_size = 512 << 10;
+    });
+    let want = pattern(2 << 20, 51);
+    for _ in 0..2 {
+        assert!(s.get("/stream/big").body == want, "whole body through a cache smaller than the file");
+        let (_, misses, size) = cache_counts(&s);
+        assert!(size <= 512 << 10, "cache holds {size} bytes over its 512 KiB budget");
+        assert!(misses >= 32, "chunks evicted had to be read again ({misses} misses)");
+    }
+}
+
+#[test]
+fn many_cold_requests_for_the_same_chunks_read_each_chunk_once() {
+    let s = mp4_server(4 << 20, 61, |c| c.chunk_size = 1 << 20);
+    let addr = s.addr;
+    let start = std::sync::Arc::new(std::sync::Barrier::new(24));
+    let clients: Vec<_> = (0..24)
+        .map(|_| {
+            let start = std::sync::Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                request(addr, "GET", "/stream/big", &[])
+            })
+        })
+        .collect();
+    let want = pattern(4 << 20, 61);
+    for c in clients {
+        let r = c.join().unwrap();
+        assert!(r.status == 200 && r.body == want, "wrong or short body");
+    }
+    let (hits, misses, _) = cache_counts(&s);
+    assert_eq!((misses, hits), (4, 24 * 4 - 4), "each 1 MiB chunk read from disk once");
+}
+
+#[test]
+fn cached_chunks_sent_with_sendfile_are_the_same_bytes() {
+    let s = mp4_server(3 << 20, 71, |c| {
+        c.chunk_size = 1 << 20;
+        c.sendfile_min_connections = 0;
+    });
+    let want = pattern(3 << 20, 71);
+    for _ in 0..2 {
+        assert!(s.get("/stream/big").body == want, "whole body, cold then warm");
+        let r = s.get_with("/stream/big", &[("Range", "bytes=1000000-2100000")]);
+        assert!(r.status == 206 && r.body == want[1_000_000..=2_100_000], "a range across chunks");
+    }
+    let r = s.get_with("/stream/big", &[("Range", "bytes=0-9, 2097150-2097159")]);
+    let text = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(r.status == 206 && text.contains("Content-Range: bytes 2097150-2097159/"), "multipart");
+    assert_eq!(r.header("content-length").unwrap().parse::<usize>().unwrap(), r.body.len());
+}
+
+#[test]
+fn file_truncated_while_streaming_with_sendfile_is_cut_not_mixed() {
+    let s = slow_stream_server(|c| c.sendfile_min_connections = 0);
+    let mut c = start_big_download(&s);
+    let mut body = read_n(&mut c, 300_000);
+    std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
+    let (rest, _) = read_until_closed(&mut c);
+    body.extend(rest);
+    assert!(body.len() < BIG, "a truncated file cannot give a complete body");
+    assert!(body == pattern(BIG, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+    assert_eq!(s.get("/stream/big").body.len(), 1000);
+}

@@ -29,6 +29,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
     let addr = serve.addr;
     // Say whether signed links are required (a warning when everything is served openly).
     let auth_line = (serve.server.auth.enabled(), serve.server.auth.describe());
+    let player_on = serve.server.player.enabled;
     runtime.block_on(async move {
         // Signal handlers first, so a signal sent right after the announcement is never missed.
         let shutdown = shutdown_signal().context("installing SIGTERM/SIGINT handlers")?;
@@ -43,6 +44,9 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
         match &auth_line {
             (true, line) => settings.output.info(format_args!("playtube: {line}")),
             (false, line) => settings.output.warn(line),
+        }
+        if player_on {
+            settings.output.info(format_args!("playtube: watch in a browser: http://{local}/watch/<id>"));
         }
         crate::server::run(listener, serve.server, shutdown).await
     })?;

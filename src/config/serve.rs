@@ -13,6 +13,7 @@ use super::Settings;
 use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
 use crate::server;
+use crate::server::player::{MediaBase, PlayerSettings};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
 
@@ -35,6 +36,10 @@ pub struct ServeSection {
     pub chunk_size: Option<Size>,
     pub max_inflight: Option<Size>,
     pub allowed_origins: Option<Vec<String>>,
+    /// Serve the watch page (`--player`/`--no-player`, `PLAYTUBE_PLAYER`). Default true.
+    pub player: Option<bool>,
+    /// Media origin of the watch page (`--media-base-url`, `PLAYTUBE_MEDIA_BASE_URL`). Default: this server.
+    pub media_base_url: Option<String>,
     pub cache_control_media: Option<String>,
     pub cache_control_playlist: Option<String>,
     pub max_connections: Option<usize>,
@@ -155,6 +160,30 @@ impl Layer<'_> {
     }
 }
 
+/// The watch page: `--player`/`--no-player` > `PLAYTUBE_PLAYER` > `[serve] player` > on; the media
+/// origin from `--media-base-url` > `PLAYTUBE_MEDIA_BASE_URL` > `[serve] media_base_url` > this server.
+fn resolve_player(l: &Layer<'_>, args: &ServeArgs) -> Result<PlayerSettings, UsageError> {
+    let file = &l.settings.file.serve;
+    let flag = if args.no_player {
+        Some(false)
+    } else if args.player {
+        Some(true)
+    } else {
+        None
+    };
+    let enabled = l.bool(flag, "PLAYTUBE_PLAYER", file.player, true)?;
+    let (source, raw) = match (&args.media_base_url, l.settings.env.get("PLAYTUBE_MEDIA_BASE_URL")) {
+        (Some(raw), _) => ("--media-base-url", Some(raw.clone())),
+        (None, Some(raw)) => ("PLAYTUBE_MEDIA_BASE_URL", Some(raw.to_owned())),
+        (None, None) => ("[serve] media_base_url", file.media_base_url.clone()),
+    };
+    let media_base = match raw {
+        Some(raw) => Some(MediaBase::parse(&raw).map_err(|e| UsageError::new(format!("{source}: {e}")))?),
+        None => None,
+    };
+    Ok(PlayerSettings { enabled, media_base })
+}
+
 impl ServeSettings {
     pub fn resolve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServeSettings> {
         let file = &settings.file.serve;
@@ -226,7 +255,7 @@ impl ServeSettings {
         )?;
         if !(4096..=(64 << 20)).contains(&chunk_size) {
             return Err(UsageError::new(format!(
-                "chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 256KiB)"
+                "chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 1MiB)"
             ))
             .into());
         }
@@ -269,6 +298,7 @@ impl ServeSettings {
             chunk_size: chunk_size as usize,
             max_inflight_bytes: max_inflight.max(chunk_size) as usize,
             allowed_origins: origins,
+            player: resolve_player(&l, args)?,
             cache_control_media: l.text(
                 "PLAYTUBE_CACHE_CONTROL_MEDIA",
                 file.cache_control_media.as_ref(),
@@ -282,6 +312,7 @@ impl ServeSettings {
             max_connections,
             max_header_bytes: max_header_bytes as usize,
             max_headers,
+            sendfile_min_connections: defaults.sendfile_min_connections,
             header_read_timeout: l.secs(
                 "PLAYTUBE_HEADER_READ_TIMEOUT",
                 file.header_read_timeout,
@@ -441,6 +472,27 @@ mod tests {
         let err = resolve(&[], &[], "").unwrap_err();
         assert_eq!(crate::exit::code_for(&err), crate::exit::Code::Usage);
         assert!(format!("{err:#}").contains("assets root"));
+    }
+
+    #[test]
+    fn player_is_on_by_default_and_layers_flags_env_file() {
+        let s = resolve(&["--root", "/r"], &[], "").unwrap();
+        assert!(s.server.player.enabled && s.server.player.media_base.is_none());
+        let file = "[serve]\nplayer = false\nmedia_base_url = \"https://file.example/\"\n";
+        let s = resolve(&["--root", "/r"], &[], file).unwrap();
+        assert!(!s.server.player.enabled);
+        assert_eq!(s.server.player.media_base.unwrap().url(), "https://file.example");
+        let env = [("PLAYTUBE_PLAYER", "true"), ("PLAYTUBE_MEDIA_BASE_URL", "http://127.0.0.1:9001")];
+        let s = resolve(&["--root", "/r"], &env, file).unwrap();
+        assert!(s.server.player.enabled);
+        assert_eq!(s.server.player.media_base.unwrap().origin(), "http://127.0.0.1:9001");
+        let argv = ["--root", "/r", "--no-player", "--media-base-url", "https://flag.example"];
+        let s = resolve(&argv, &env, file).unwrap();
+        assert!(!s.server.player.enabled);
+        assert_eq!(s.server.player.media_base.unwrap().url(), "https://flag.example");
+        assert!(resolve(&["--root", "/r", "--no-player", "--player"], &[], "").unwrap().server.player.enabled);
+        let err = resolve(&["--root", "/r", "--media-base-url", "media.example"], &[], "").unwrap_err();
+        assert!(format!("{err:#}").contains("--media-base-url"), "{err:#}");
     }
 
     #[test]

@@ -104,6 +104,8 @@ pub fn route_path(route: &Route) -> String {
         Route::Master(id) => format!("/hls/{id}/{}", crate::layout::MASTER_PLAYLIST),
         Route::HlsFile(id, q, name) => format!("/hls/{id}/{q}/{}", name.as_str()),
         Route::Thumb(id) => format!("/thumb/{id}"),
+        Route::Watch(id) => format!("/watch/{id}"),
+        Route::PlayerFile(hash, name) => format!("/player/{hash}/{name}"),
     }
 }
 
@@ -122,6 +124,8 @@ impl AuthConfig {
         let needed = match path {
             "/health" => self.health,
             "/stats" => self.stats,
+            // The watch page's scripts and styles are public code, the same for every page.
+            p if p.starts_with("/player/") => false,
             _ => self.require,
         };
         if !needed {

@@ -1,6 +1,7 @@
 //! The response body type: nothing, bytes already in memory, or a list of pieces (literal bytes and
 //! byte ranges of a source) streamed one frame at a time. Ranges of an in-memory source are `Bytes`
-//! slices (no copy); ranges of an open file are read in pooled, budgeted chunks (`files::ChunkPool`).
+//! slices (no copy); ranges of an open file are slices of chunks held in the memory cache, or, with the
+//! cache off, read in pooled, budgeted chunks (`files::ChunkPool`).
 //! Every body counts the bytes it yields into `/stats` and, when dropped (finished or aborted), writes
 //! the request's access-log line with the bytes actually produced.
 
@@ -86,6 +87,19 @@ impl Pieces {
                     return Poll::Ready(Some(Ok(slice)));
                 }
                 Source::File { file, ident, pool } => {
+                    if let Some(chunk) = pool.cached(file, ident, *offset, *len) {
+                        match chunk {
+                            Ok(bytes) => {
+                                *offset += bytes.len() as u64;
+                                *len -= bytes.len() as u64;
+                                return Poll::Ready(Some(Ok(bytes)));
+                            }
+                            Err(e) => {
+                                self.pieces.clear();
+                                return Poll::Ready(Some(Err(e)));
+                            }
+                        }
+                    }
                     let want = (*len).min(pool.chunk_size() as u64) as usize;
                     let permit = match self.waiting.as_mut() {
                         Some((fut, n)) if *n == want => match fut.as_mut().poll(cx) {

@@ -1,19 +1,23 @@
-//! The in-memory cache of the design document: whole small files (playlists, segments, posters) held as
-//! `Bytes` under a byte budget (`VIDEO_CACHE_SIZE`), with hit and miss counters for `/stats`.
+//! The in-memory cache of the design document: whole small files (playlists, segments, posters) and
+//! fixed-size chunks of large ones (`VIDEO_CHUNK_SIZE` pieces of MP4s) held as `Bytes` under one byte
+//! budget (`VIDEO_CACHE_SIZE`), with hit and miss counters for `/stats`.
 //!
-//! Entries are keyed by path and carry the file's [`Identity`] (device, inode, size, mtime). A lookup
+//! Whole files are keyed by path and carry the file's [`Identity`] (device, inode, size, mtime). A lookup
 //! passes the identity just read by `stat`; any difference is a miss, so a file renamed over or
-//! rewritten is never served stale. Eviction drops the least recently used entries, in a batch down to
-//! 90% of the budget so it runs rarely. This module does no I/O.
+//! rewritten is never served stale. Chunks are keyed by (identity, chunk index), so a chunk can only
+//! ever be found by a response that opened exactly that version. A chunk miss is filled once however
+//! many requests want it at the same time (single flight): the others wait for the first and share
+//! its bytes. Eviction drops the least recently used entries of either kind, in a batch down to 90% of
+//! the budget so it runs rarely. This module does no I/O: the caller passes the function that reads.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
 
-use super::files::{FileMeta, Identity};
+use super::files::{FileError, FileMeta, Identity};
 
 /// One cached file.
 #[derive(Debug)]
@@ -46,12 +50,36 @@ impl CacheStats {
     }
 }
 
+/// One chunk of a large file: `bytes` at `index * chunk size` of the version `Identity`.
+type ChunkKey = (Identity, u64);
+
+#[derive(Debug)]
+struct ChunkEntry {
+    bytes: Bytes,
+    last_used: AtomicU64,
+}
+
+/// Both kinds of entries, under one lock so eviction sees one budget.
+#[derive(Debug, Default)]
+struct Maps {
+    files: HashMap<PathBuf, Arc<Entry>>,
+    chunks: HashMap<ChunkKey, ChunkEntry>,
+}
+
+/// An entry chosen for eviction.
+enum Victim {
+    File(PathBuf),
+    Chunk(ChunkKey),
+}
+
 #[derive(Debug)]
 pub struct Cache {
     enabled: bool,
     capacity: u64,
     max_entry: u64,
-    map: RwLock<HashMap<PathBuf, Arc<Entry>>>,
+    map: RwLock<Maps>,
+    /// Chunks being read right now; a second request for one waits on its lock instead of reading too.
+    filling: Mutex<HashMap<ChunkKey, Arc<Mutex<()>>>>,
     size: AtomicU64,
     clock: AtomicU64,
     hits: AtomicU64,
@@ -65,7 +93,8 @@ impl Cache {
             enabled: enabled && capacity > 0,
             capacity,
             max_entry: capacity / 8,
-            map: RwLock::new(HashMap::new()),
+            map: RwLock::new(Maps::default()),
+            filling: Mutex::new(HashMap::new()),
             size: AtomicU64::new(0),
             clock: AtomicU64::new(0),
             hits: AtomicU64::new(0),
@@ -84,7 +113,7 @@ impl Cache {
 
     /// The entry for `path` if it holds exactly this version; counts a hit or a miss.
     pub fn get(&self, path: &Path, ident: &Identity) -> Option<Arc<Entry>> {
-        let found = self.map.read().ok().and_then(|m| m.get(path).filter(|e| e.meta.ident == *ident).cloned());
+        let found = self.map.read().ok().and_then(|m| m.files.get(path).filter(|e| e.meta.ident == *ident).cloned());
         match &found {
             Some(e) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
@@ -112,27 +141,95 @@ impl Cache {
         let entry =
             Arc::new(Entry { meta, bytes, last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)) });
         let Ok(mut map) = self.map.write() else { return };
-        if let Some(old) = map.insert(path.to_owned(), entry) {
+        if let Some(old) = map.files.insert(path.to_owned(), entry) {
             self.size.fetch_sub(old.bytes.len() as u64, Ordering::Relaxed);
         }
-        let size = self.size.fetch_add(len, Ordering::Relaxed) + len;
-        if size > self.capacity {
-            let target = self.capacity / 10 * 9;
-            let mut by_age: Vec<(u64, PathBuf)> =
-                map.iter().map(|(k, e)| (e.last_used.load(Ordering::Relaxed), k.clone())).collect();
-            by_age.sort_unstable_by_key(|(t, _)| *t);
-            let mut size = size;
-            for (_, key) in by_age {
-                if size <= target {
-                    break;
-                }
-                if key.as_path() == path {
-                    continue;
-                }
-                if let Some(old) = map.remove(&key) {
-                    size -= old.bytes.len() as u64;
-                    self.size.fetch_sub(old.bytes.len() as u64, Ordering::Relaxed);
-                }
+        self.grew(&mut map, len);
+    }
+
+    /// Chunk `index` of the version `ident`: from memory, or read by `fill` (once, however many callers
+    /// want it at the same time) and kept. Counts a hit or a miss. `fill` errors are passed on and
+    /// nothing is kept.
+    pub fn chunk(
+        &self,
+        ident: &Identity,
+        index: u64,
+        fill: impl FnOnce() -> Result<Bytes, FileError>,
+    ) -> Result<Bytes, FileError> {
+        let key = (*ident, index);
+        if let Some(bytes) = self.held_chunk(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(bytes);
+        }
+        let slot = match self.filling.lock() {
+            Ok(mut filling) => Arc::clone(filling.entry(key).or_default()),
+            Err(_) => Arc::default(),
+        };
+        let guard = slot.lock();
+        // Whoever held the lock before us may have filled it.
+        if let Some(bytes) = self.held_chunk(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(bytes);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let result = fill();
+        if let Ok(bytes) = &result {
+            self.insert_chunk(key, bytes.clone());
+        }
+        if let Ok(mut filling) = self.filling.lock() {
+            filling.remove(&key);
+        }
+        drop(guard);
+        result
+    }
+
+    fn held_chunk(&self, key: &ChunkKey) -> Option<Bytes> {
+        let map = self.map.read().ok()?;
+        let entry = map.chunks.get(key)?;
+        entry.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        Some(entry.bytes.clone())
+    }
+
+    fn insert_chunk(&self, key: ChunkKey, bytes: Bytes) {
+        let len = bytes.len() as u64;
+        if !self.admits(len) {
+            return;
+        }
+        let entry = ChunkEntry { bytes, last_used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)) };
+        let Ok(mut map) = self.map.write() else { return };
+        if let Some(old) = map.chunks.insert(key, entry) {
+            self.size.fetch_sub(old.bytes.len() as u64, Ordering::Relaxed);
+        }
+        self.grew(&mut map, len);
+    }
+
+    /// Account `len` new bytes; over budget, evict the least recently used entries (never the newest,
+    /// which was just used) down to 90% of it.
+    fn grew(&self, map: &mut Maps, len: u64) {
+        let mut size = self.size.fetch_add(len, Ordering::Relaxed) + len;
+        if size <= self.capacity {
+            return;
+        }
+        let target = self.capacity / 10 * 9;
+        let mut by_age: Vec<(u64, Victim)> = map
+            .files
+            .iter()
+            .map(|(k, e)| (e.last_used.load(Ordering::Relaxed), Victim::File(k.clone())))
+            .chain(map.chunks.iter().map(|(k, e)| (e.last_used.load(Ordering::Relaxed), Victim::Chunk(*k))))
+            .collect();
+        by_age.sort_unstable_by_key(|(t, _)| *t);
+        by_age.pop();
+        for (_, victim) in by_age {
+            if size <= target {
+                break;
+            }
+            let freed = match victim {
+                Victim::File(key) => map.files.remove(&key).map(|e| e.bytes.len()),
+                Victim::Chunk(key) => map.chunks.remove(&key).map(|e| e.bytes.len()),
+            };
+            if let Some(n) = freed {
+                size -= n as u64;
+                self.size.fetch_sub(n as u64, Ordering::Relaxed);
             }
         }
     }
@@ -140,7 +237,7 @@ impl Cache {
     pub fn stats(&self) -> CacheStats {
         CacheStats {
             enabled: self.enabled,
-            items: self.map.read().map(|m| m.len() as u64).unwrap_or(0),
+            items: self.map.read().map(|m| (m.files.len() + m.chunks.len()) as u64).unwrap_or(0),
             size: self.size.load(Ordering::Relaxed),
             capacity: self.capacity,
             hits: self.hits.load(Ordering::Relaxed),
@@ -198,5 +295,77 @@ mod tests {
         cache.insert(Path::new("/p"), meta(1, 3), Bytes::from_static(b"one"));
         assert_eq!(cache.stats().items, 0);
         assert!(!cache.stats().enabled);
+    }
+
+    #[test]
+    fn a_chunk_is_filled_once_then_served_from_memory() {
+        let cache = Cache::new(true, 1 << 20);
+        let ident = meta(1, 300).ident;
+        let first = cache.chunk(&ident, 0, || Ok(Bytes::from(vec![1u8; 100]))).unwrap();
+        let second = cache.chunk(&ident, 0, || panic!("a held chunk is never read again")).unwrap();
+        assert_eq!(first.as_ptr(), second.as_ptr(), "the same bytes, not a copy");
+        let s = cache.stats();
+        assert_eq!((s.hits, s.misses, s.items, s.size), (1, 1, 1, 100));
+    }
+
+    #[test]
+    fn a_chunk_of_another_version_is_a_miss() {
+        let cache = Cache::new(true, 1 << 20);
+        cache.chunk(&meta(1, 300).ident, 0, || Ok(Bytes::from_static(b"old"))).unwrap();
+        let mut rewritten = meta(1, 300).ident;
+        rewritten.mtime += 1;
+        let got = cache.chunk(&rewritten, 0, || Ok(Bytes::from_static(b"new"))).unwrap();
+        assert_eq!(got, Bytes::from_static(b"new"));
+    }
+
+    #[test]
+    fn a_failed_fill_keeps_nothing() {
+        let cache = Cache::new(true, 1 << 20);
+        let ident = meta(1, 300).ident;
+        assert!(cache.chunk(&ident, 0, || Err(FileError::Changed)).is_err());
+        assert_eq!(cache.stats().items, 0);
+        assert!(cache.chunk(&ident, 0, || Ok(Bytes::from_static(b"ok"))).is_ok());
+    }
+
+    #[test]
+    fn concurrent_misses_of_one_chunk_read_it_once() {
+        let cache = Arc::new(Cache::new(true, 1 << 20));
+        let reads = Arc::new(AtomicU64::new(0));
+        let ident = meta(1, 300).ident;
+        let start = Arc::new(std::sync::Barrier::new(16));
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, reads, start) = (Arc::clone(&cache), Arc::clone(&reads), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    cache
+                        .chunk(&ident, 3, || {
+                            reads.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            Ok(Bytes::from(vec![9u8; 100]))
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().len(), 100);
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for sixteen requests");
+        let s = cache.stats();
+        assert_eq!((s.hits, s.misses), (15, 1));
+    }
+
+    #[test]
+    fn chunks_and_files_share_one_budget() {
+        let cache = Cache::new(true, 800);
+        cache.insert(Path::new("/seg"), meta(1, 100), Bytes::from(vec![0u8; 100]));
+        let ident = meta(2, 10_000).ident;
+        for i in 0..20 {
+            cache.chunk(&ident, i, || Ok(Bytes::from(vec![0u8; 100]))).unwrap();
+            assert!(cache.stats().size <= 800, "{:?}", cache.stats());
+        }
+        assert!(cache.get(Path::new("/seg"), &meta(1, 100).ident).is_none(), "the oldest entry, a file, went first");
+        assert!(cache.chunk(&ident, 19, || panic!("the newest chunk is held")).is_ok());
     }
 }

@@ -21,6 +21,7 @@ use super::conditional::{self, Precondition, Validators};
 use super::cors::{self, Preflight};
 use super::files::{self, FileError, FileMeta};
 use super::mime::{self, Kind};
+use super::player;
 use super::range::{self, ByteRange, RangeDecision};
 use super::route::{self, Route, RouteError};
 use super::Shared;
@@ -70,13 +71,16 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
     let signed = match shared.config.auth.gate(&route, parts) {
         Gate::Open => None,
         Gate::Signed(token) => Some(token),
-        Gate::Refused(err) => return auth::refused(&err),
+        Gate::Refused(err) => return refused(shared, &route, &err),
     };
 
     // Route.
-    let (path, kind) = match target(shared, route) {
+    let (path, kind) = match target(shared, route, signed.as_ref()) {
         Target::File(path, kind) => (path, kind),
         Target::Health => return json(br#"{"status":"ok"}"#.as_slice().into()),
+        Target::Page(page) => {
+            return page.map_or_else(|| plain(StatusCode::NOT_FOUND, "not found\n"), |r| r.map(Body::full))
+        }
         Target::Stats => {
             let snap = shared.stats.snapshot(shared.cache.stats(), shared.pool.in_flight() as u64);
             return json(Bytes::from(snap.to_json().to_string()));
@@ -108,9 +112,21 @@ enum Target {
     Health,
     Stats,
     File(PathBuf, Kind),
+    /// The watch page or one of its files, made whole in memory; `None` when the player is off.
+    Page(Option<Response<Bytes>>),
 }
 
-fn target(shared: &Shared, route: Route) -> Target {
+/// A refused link: the reason code as text, or for the watch page a page that says it in words.
+fn refused(shared: &Shared, route: &Route, err: &crate::signing::Error) -> Response<Body> {
+    if !matches!(route, Route::Watch(_)) || !shared.config.player.enabled {
+        return auth::refused(err);
+    }
+    let mut r = player::rejected_page(err.code(), &shared.config.player).map(Body::full);
+    r.extensions_mut().insert(auth::Refusal(err.code()));
+    r
+}
+
+fn target(shared: &Shared, route: Route, signed: Option<&crate::signing::Token>) -> Target {
     match route {
         Route::Health => Target::Health,
         Route::Stats => Target::Stats,
@@ -122,6 +138,13 @@ fn target(shared: &Shared, route: Route) -> Target {
             Target::File(shared.layout.asset(&id).hls_file(&q, &name), kind)
         }
         Route::Thumb(id) => Target::File(shared.layout.asset(&id).thumb(), Kind::Thumbnail),
+        Route::Watch(id) => {
+            // A signed page gets its media URLs signed with the same claims as its own link.
+            let signer = signed.map(|token| shared.config.auth.media_signer(token));
+            let signer = signer.as_ref().map(|s| s as &dyn Fn(&str) -> String);
+            Target::Page(player::watch_page(&id, &shared.config.player, &shared.layout, signer))
+        }
+        Route::PlayerFile(hash, name) => Target::Page(player::static_response(&shared.config.player, &hash, &name)),
     }
 }
 

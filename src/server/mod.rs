@@ -13,8 +13,10 @@ pub mod cors;
 pub mod files;
 pub mod handler;
 pub mod mime;
+pub mod player;
 pub mod range;
 pub mod route;
+pub mod sealed;
 pub mod stats;
 
 use std::future::Future;
@@ -45,12 +47,15 @@ pub struct Config {
     pub cache_enabled: bool,
     /// Byte budget of the memory cache (`VIDEO_CACHE_SIZE`).
     pub cache_size: u64,
-    /// Bytes read from disk per chunk when streaming a file (`VIDEO_CHUNK_SIZE`).
+    /// Bytes per chunk of a large file (`VIDEO_CHUNK_SIZE`): the unit held in the memory cache, and
+    /// read from disk per step when the cache is off.
     pub chunk_size: usize,
     /// Upper bound of chunk bytes read but not yet written to sockets, over all connections.
     pub max_inflight_bytes: usize,
     /// CORS origins (`ALLOWED_ORIGINS`); `*` allows any; empty sends no CORS headers.
     pub allowed_origins: Vec<String>,
+    /// The watch page (`/watch/{id}`): on or off, and where its media come from.
+    pub player: player::PlayerSettings,
     /// Cache-Control of segments, renditions, stream.mp4 and posters.
     pub cache_control_media: String,
     /// Cache-Control of playlists.
@@ -71,6 +76,8 @@ pub struct Config {
     pub access_log: bool,
     /// Which routes need a signed link, with the keys to check them (default: none, served openly).
     pub auth: auth::AuthConfig,
+    /// From this many open connections on, cached chunks are sent with `sendfile` (see `sealed.rs`).
+    pub sendfile_min_connections: u64,
 }
 
 pub const DEFAULT_CACHE_CONTROL_MEDIA: &str = "public, max-age=31536000, immutable";
@@ -83,9 +90,10 @@ impl Config {
             root: root.into(),
             cache_enabled: true,
             cache_size: 1 << 30,
-            chunk_size: 256 << 10,
+            chunk_size: 1 << 20,
             max_inflight_bytes: 16 << 20,
             allowed_origins: Vec::new(),
+            player: player::PlayerSettings::default(),
             cache_control_media: DEFAULT_CACHE_CONTROL_MEDIA.to_owned(),
             cache_control_playlist: DEFAULT_CACHE_CONTROL_PLAYLIST.to_owned(),
             max_connections: 10_000,
@@ -96,6 +104,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(10),
             access_log: true,
             auth: auth::AuthConfig::default(),
+            sendfile_min_connections: SENDFILE_MIN_CONNECTIONS,
         }
     }
 }
@@ -105,7 +114,7 @@ pub struct Shared {
     pub config: Config,
     pub layout: Layout,
     pub resolver: files::Resolver,
-    pub cache: cache::Cache,
+    pub cache: Arc<cache::Cache>,
     pub pool: Arc<files::ChunkPool>,
     pub stats: Arc<stats::Stats>,
     pub cors: cors::Cors,
@@ -123,10 +132,12 @@ impl Shared {
         };
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let cache = Arc::new(cache::Cache::new(config.cache_enabled, config.cache_size));
+        let chunk_cache = cache.enabled().then(|| Arc::clone(&cache));
         Ok(Shared {
             layout: Layout::new(resolver.root()),
-            cache: cache::Cache::new(config.cache_enabled, config.cache_size),
-            pool: files::ChunkPool::new(config.chunk_size, config.max_inflight_bytes),
+            pool: files::ChunkPool::with_cache(config.chunk_size, config.max_inflight_bytes, chunk_cache),
+            cache,
             stats: Arc::new(stats::Stats::default()),
             cors: cors::Cors::new(&config.allowed_origins),
             boundary: format!("playtube-{:016x}", (seed as u64) ^ u64::from(std::process::id())),
@@ -149,6 +160,7 @@ impl Shared {
 /// grace period, and return.
 pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let shared = Arc::new(Shared::new(config)?);
+    raise_open_file_limit();
     let cfg = &shared.config;
     let slots = cfg.max_connections.clamp(1, Semaphore::MAX_PERMITS >> 1);
     let connections = Arc::new(Semaphore::new(slots));
@@ -203,6 +215,18 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
     Ok(())
 }
 
+/// Connections and cached chunks (one sealed memfd each) both hold descriptors: lift the soft limit to
+/// the hard one, as nginx's `worker_rlimit_nofile` and Go's runtime do. A failure only means the
+/// cache falls back to plain memory sooner.
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
 /// Counts a connection as active while it lives.
 struct ActiveGuard(Arc<stats::Stats>);
 
@@ -225,7 +249,12 @@ async fn serve_connection(
     // The peer address travels with each request, for links bound to a client address.
     let peer = stream.peer_addr().ok().map(auth::Peer);
     let progress = Arc::new(AtomicU64::new(0));
-    let io = TokioIo::new(Progress { inner: stream, moved: Arc::clone(&progress) });
+    let io = TokioIo::new(Progress {
+        inner: stream,
+        moved: Arc::clone(&progress),
+        stats: Arc::clone(&shared.stats),
+        sendfile_from: shared.config.sendfile_min_connections,
+    });
     let idle_timeout = shared.config.idle_timeout;
     let service = {
         let shared = Arc::clone(&shared);
@@ -274,13 +303,27 @@ async fn serve_connection(
 }
 
 /// A socket wrapper that counts successful reads and writes, so the idle watchdog can tell a stalled
-/// connection (slow reader, silent client) from a busy one.
+/// connection (slow reader, silent client) from a busy one, and sends cached chunks with `sendfile`
+/// (see `sealed.rs`).
 struct Progress {
     inner: TcpStream,
     moved: Arc<AtomicU64>,
+    stats: Arc<stats::Stats>,
+    sendfile_from: u64,
 }
 
+/// From this many open connections on, cached chunks go to sockets with `sendfile` instead of `writev`.
+/// Measured (one core, loopback, 1 MiB ranges / 1.6 MB segments): with 1000 connections `sendfile`
+/// costs 120-150 us of CPU per request against 245-550 us for `writev`; with 100, 130 us against
+/// 255-370 us for segments and about the same for ranges; with 10, `writev` is cheaper (160-215 us
+/// against 320-340 us: one `memcpy` of a megabyte beats the kernel's per-page splice path).
+pub const SENDFILE_MIN_CONNECTIONS: u64 = 64;
+
 impl Progress {
+    fn use_sendfile(&self) -> bool {
+        self.stats.active_connections.load(Ordering::Relaxed) >= self.sendfile_from
+    }
+
     fn tick<T>(&self, poll: &Poll<io::Result<T>>) {
         if let Poll::Ready(Ok(_)) = poll {
             self.moved.fetch_add(1, Ordering::Relaxed);
@@ -298,7 +341,8 @@ impl AsyncRead for Progress {
 
 impl AsyncWrite for Progress {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        let sendfile = self.use_sendfile();
+        let poll = sealed::poll_send(&mut self.inner, cx, &[io::IoSlice::new(buf)], sendfile);
         self.tick(&poll);
         poll
     }
@@ -308,7 +352,8 @@ impl AsyncWrite for Progress {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        let sendfile = self.use_sendfile();
+        let poll = sealed::poll_send(&mut self.inner, cx, bufs, sendfile);
         self.tick(&poll);
         poll
     }

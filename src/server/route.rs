@@ -22,6 +22,10 @@ pub enum Route {
     HlsFile(AssetId, Quality, SegmentName),
     /// `/thumb/{id}`: `<id>/thumb.jpg`.
     Thumb(AssetId),
+    /// `/watch/{id}`: the watch page (`player.rs`), not a file of the assets root.
+    Watch(AssetId),
+    /// `/player/{hash}/{name}`: a script or stylesheet of the watch page, embedded in the binary.
+    PlayerFile(String, String),
 }
 
 /// Why a path maps to no route.
@@ -63,8 +67,17 @@ pub fn parse(path: &str) -> Result<Route, RouteError> {
             Ok(Route::HlsFile(id(i)?, quality(q)?, name))
         }
         ["thumb", i] => Ok(Route::Thumb(id(i)?)),
+        ["watch", i] => Ok(Route::Watch(id(i)?)),
+        ["player", h, f] if is_player_name(h) && is_player_name(f) => {
+            Ok(Route::PlayerFile((*h).to_owned(), (*f).to_owned()))
+        }
         _ => Err(RouteError::NotFound),
     }
+}
+
+/// A hash or file name under `/player/`: `[A-Za-z0-9._-]{1,64}` (`.` and `..` are refused earlier).
+fn is_player_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Percent-decode one path segment and refuse anything that could change the path's shape once
@@ -95,6 +108,10 @@ mod tests {
         assert!(matches!(parse("/hls/abc/720p/seg_00001.ts"), Ok(Route::HlsFile(_, _, _))));
         assert!(matches!(parse("/hls/abc/720p/init.mp4"), Ok(Route::HlsFile(_, _, _))));
         assert!(matches!(parse("/thumb/3f2504e0-4f89-11d3-9a0c-0305e82c3301"), Ok(Route::Thumb(_))));
+        assert!(matches!(parse("/watch/abc"), Ok(Route::Watch(_))));
+        assert!(
+            matches!(parse("/player/0123abcd/hls.min.js"), Ok(Route::PlayerFile(h, f)) if h == "0123abcd" && f == "hls.min.js")
+        );
     }
 
     #[test]
@@ -115,6 +132,8 @@ mod tests {
             "/stream/a%00",
             "/hls/abc/720p/%2e",
             "/stream/%ff",
+            "/player/%2e%2e/hls.min.js",
+            "/player/x/..",
         ] {
             assert_eq!(parse(p), Err(RouteError::Malformed), "{p}");
         }
@@ -127,7 +146,7 @@ mod tests {
 
         fn file_of(route: &Route, layout: &Layout) -> Option<std::path::PathBuf> {
             match route {
-                Route::Health | Route::Stats => None,
+                Route::Health | Route::Stats | Route::Watch(_) | Route::PlayerFile(..) => None,
                 Route::Stream(id) => Some(layout.asset(id).stream()),
                 Route::Rendition(id, q) => Some(layout.asset(id).rendition(q)),
                 Route::Master(id) => Some(layout.asset(id).hls_master()),
@@ -187,6 +206,10 @@ mod tests {
             "/thumb/abc/extra",
             "/a/b/c/d/e/f/g",
             "/stream/%2eabc",
+            "/watch/",
+            "/watch/a/b",
+            "/player/hls.min.js",
+            "/player/x/y%20z.js",
         ] {
             assert_eq!(parse(p), Err(RouteError::NotFound), "{p}");
         }

@@ -21,10 +21,20 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(root: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        TestServer::start_on(listener, root, tweak)
+    }
+
+    /// Like [`start`](Self::start), on a listener the test bound itself: two servers that must know
+    /// each other's address (a page origin and a media origin) bind both listeners first.
+    pub fn start_on(
+        listener: std::net::TcpListener,
+        root: tempfile::TempDir,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let mut config = Config::new(root.path());
         config.access_log = false;
         tweak(&mut config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
