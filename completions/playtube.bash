@@ -83,7 +83,7 @@ _playtube() {
 
     case "${cmd}" in
         playtube)
-            opts="-q -v -h -V --config --json --quiet --verbose --color --help --version probe faststart serve stats renditions hls prepare generate sign help"
+            opts="-q -v -h -V --config --json --quiet --verbose --color --help --version probe faststart renditions hls prepare sign serve stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,7 +219,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__help)
-            opts="probe faststart serve stats renditions hls prepare generate sign help"
+            opts="probe faststart renditions hls prepare sign serve stats generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

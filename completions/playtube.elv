@@ -31,13 +31,13 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
             cand probe 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
             cand faststart 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-            cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-            cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
             cand renditions 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
             cand hls 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
             cand prepare 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
-            cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand sign 'Make signed, expiring links to delivery routes, or check one'
+            cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+            cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
+            cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'playtube;probe'= {
@@ -69,49 +69,6 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'playtube;serve'= {
-            cand --root 'The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg). Env PLAYTUBE_ROOT; [serve] root'
-            cand --addr 'Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090'
-            cand --cache-size 'Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB). Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB'
-            cand --cache-enabled 'Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true'
-            cand --chunk-size 'Bytes per chunk of an MP4, the unit held in the memory cache (or read per step with the cache off). Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 1MiB'
-            cand --allowed-origin 'An origin allowed by CORS (repeat, or comma-separate; `*` allows any). Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers)'
-            cand --media-base-url 'Where the watch page loads media from when that is another origin (a CDN, or another `playtube serve` that lists this server''s origin in ALLOWED_ORIGINS), e.g. https://media.example.com. Env PLAYTUBE_MEDIA_BASE_URL; [serve] media_base_url. Default: this server'
-            cand --workers 'Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs'
-            cand --max-connections 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000'
-            cand --access-log 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true'
-            cand --log-format 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human'
-            cand --require-signatures 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured'
-            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
-            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
-            cand --player 'Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default. Env PLAYTUBE_PLAYER; [serve] player'
-            cand --no-player 'Do not serve the watch page (/watch/{id} and /player/* answer 404)'
-            cand --json 'Print machine-readable JSON on stdout instead of tables'
-            cand -q 'Print nothing but errors; no progress bars'
-            cand --quiet 'Print nothing but errors; no progress bars'
-            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'playtube;stats'= {
-            cand --url 'The server''s base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090'
-            cand --watch 'Refresh every SECS seconds until interrupted (or until --count snapshots)'
-            cand --count 'With --watch: stop after this many snapshots'
-            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
-            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
-            cand --json 'Print machine-readable JSON on stdout instead of tables'
-            cand -q 'Print nothing but errors; no progress bars'
-            cand --quiet 'Print nothing but errors; no progress bars'
-            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand -h 'Print help'
-            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -183,20 +140,6 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'playtube;generate'= {
-            cand --out 'The project directory whose completions/ and man/ folders are (re)written'
-            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
-            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
-            cand --json 'Print machine-readable JSON on stdout instead of tables'
-            cand -q 'Print nothing but errors; no progress bars'
-            cand --quiet 'Print nothing but errors; no progress bars'
-            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'playtube;sign'= {
             cand --asset 'Print every delivery URL of this asset: progressive stream, each quality, HLS master, thumbnail and watch page (with --json: a stream-config object)'
             cand --verify 'Check a signed URL offline and say why it would be refused (exit 1) or until when it works (exit 0)'
@@ -219,25 +162,78 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'playtube;serve'= {
+            cand --root 'The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg). Env PLAYTUBE_ROOT; [serve] root'
+            cand --addr 'Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090'
+            cand --cache-size 'Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB). Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB'
+            cand --cache-enabled 'Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true'
+            cand --chunk-size 'Bytes per chunk of an MP4, the unit held in the memory cache (or read per step with the cache off). Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 1MiB'
+            cand --allowed-origin 'An origin allowed by CORS (repeat, or comma-separate; `*` allows any). Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers)'
+            cand --media-base-url 'Where the watch page loads media from when that is another origin (a CDN, or another `playtube serve` that lists this server''s origin in ALLOWED_ORIGINS), e.g. https://media.example.com. Env PLAYTUBE_MEDIA_BASE_URL; [serve] media_base_url. Default: this server'
+            cand --workers 'Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs'
+            cand --max-connections 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000'
+            cand --access-log 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true'
+            cand --log-format 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human'
+            cand --require-signatures 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --player 'Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default. Env PLAYTUBE_PLAYER; [serve] player'
+            cand --no-player 'Do not serve the watch page (/watch/{id} and /player/* answer 404)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;stats'= {
+            cand --url 'The server''s base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090'
+            cand --watch 'Refresh every SECS seconds until interrupted (or until --count snapshots)'
+            cand --count 'With --watch: stop after this many snapshots'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;generate'= {
+            cand --out 'The project directory whose completions/ and man/ folders are (re)written'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'playtube;help'= {
             cand probe 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
             cand faststart 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-            cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-            cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
             cand renditions 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
             cand hls 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
             cand prepare 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
-            cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand sign 'Make signed, expiring links to delivery routes, or check one'
+            cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+            cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
+            cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'playtube;help;probe'= {
         }
         &'playtube;help;faststart'= {
-        }
-        &'playtube;help;serve'= {
-        }
-        &'playtube;help;stats'= {
         }
         &'playtube;help;renditions'= {
         }
@@ -245,9 +241,13 @@ set edit:completion:arg-completer[playtube] = {|@words|
         }
         &'playtube;help;prepare'= {
         }
-        &'playtube;help;generate'= {
-        }
         &'playtube;help;sign'= {
+        }
+        &'playtube;help;serve'= {
+        }
+        &'playtube;help;stats'= {
+        }
+        &'playtube;help;generate'= {
         }
         &'playtube;help;help'= {
         }

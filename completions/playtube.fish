@@ -35,13 +35,13 @@ complete -c playtube -n "__fish_playtube_needs_command" -s h -l help -d 'Print h
 complete -c playtube -n "__fish_playtube_needs_command" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-complete -c playtube -n "__fish_playtube_needs_command" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-complete -c playtube -n "__fish_playtube_needs_command" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
-complete -c playtube -n "__fish_playtube_needs_command" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c playtube -n "__fish_playtube_using_subcommand probe" -l thumbnail -d 'Also write a JPEG thumbnail of the (single) input to this file' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand probe" -l thumbnail-dir -d 'Write a JPEG thumbnail of each input into this directory, as <name>.jpg' -r -f -a "(__fish_complete_directories)"
@@ -66,45 +66,6 @@ complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s q -l qui
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l root -d 'The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg). Env PLAYTUBE_ROOT; [serve] root' -r -f -a "(__fish_complete_directories)"
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l addr -d 'Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090' -r -f
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l cache-size -d 'Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB). Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB' -r
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l cache-enabled -d 'Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true' -r -f -a "true\t''
-false\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l chunk-size -d 'Bytes per chunk of an MP4, the unit held in the memory cache (or read per step with the cache off). Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 1MiB' -r
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l allowed-origin -d 'An origin allowed by CORS (repeat, or comma-separate; `*` allows any). Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers)' -r
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l media-base-url -d 'Where the watch page loads media from when that is another origin (a CDN, or another `playtube serve` that lists this server\'s origin in ALLOWED_ORIGINS), e.g. https://media.example.com. Env PLAYTUBE_MEDIA_BASE_URL; [serve] media_base_url. Default: this server' -r -f
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l workers -d 'Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs' -r
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l max-connections -d 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000' -r
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l access-log -d 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true' -r -f -a "true\t''
-false\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l log-format -d 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human' -r -f -a "human\t'One readable line per event'
-json\t'One JSON object per line'"
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l require-signatures -d 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured' -r -f -a "true\t''
-false\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l player -d 'Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default. Env PLAYTUBE_PLAYER; [serve] player'
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l no-player -d 'Do not serve the watch page (/watch/{id} and /player/* answer 404)'
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -s q -l quiet -d 'Print nothing but errors; no progress bars'
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c playtube -n "__fish_playtube_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -l url -d 'The server\'s base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090' -r -f
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -l watch -d 'Refresh every SECS seconds until interrupted (or until --count snapshots)' -r
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -l count -d 'With --watch: stop after this many snapshots' -r
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors; no progress bars'
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -s h -l help -d 'Print help'
-complete -c playtube -n "__fish_playtube_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
@@ -157,16 +118,6 @@ complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s q -l quiet
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -l out -d 'The project directory whose completions/ and man/ folders are (re)written' -r -f -a "(__fish_complete_directories)"
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors; no progress bars'
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c playtube -n "__fish_playtube_using_subcommand generate" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l asset -d 'Print every delivery URL of this asset: progressive stream, each quality, HLS master, thumbnail and watch page (with --json: a stream-config object)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l verify -d 'Check a signed URL offline and say why it would be refused (exit 1) or until when it works (exit 0)' -r -f
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l expires -d 'When the link stops working: a duration (90s, 15m, 1h, 7d, 1h30m) or a Unix time in seconds (1767225600). Default: [sign] expires, else 1h' -r
@@ -185,13 +136,62 @@ complete -c playtube -n "__fish_playtube_using_subcommand sign" -s q -l quiet -d
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart serve stats renditions hls prepare generate sign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l root -d 'The assets root written by the pipeline (<root>/<id>/stream.mp4, hls/, thumb.jpg). Env PLAYTUBE_ROOT; [serve] root' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l addr -d 'Address to listen on. Env PLAYTUBE_ADDR; [serve] addr. Default 127.0.0.1:8090' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l cache-size -d 'Memory cache budget for playlists, segments and posters (bytes, or e.g. 512MiB). Env VIDEO_CACHE_SIZE; [serve] cache_size. Default 1GiB' -r
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l cache-enabled -d 'Turn the memory cache on or off. Env VIDEO_CACHE_ENABLED; [serve] cache_enabled. Default true' -r -f -a "true\t''
+false\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l chunk-size -d 'Bytes per chunk of an MP4, the unit held in the memory cache (or read per step with the cache off). Env VIDEO_CHUNK_SIZE; [serve] chunk_size. Default 1MiB' -r
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l allowed-origin -d 'An origin allowed by CORS (repeat, or comma-separate; `*` allows any). Env ALLOWED_ORIGINS; [serve] allowed_origins. Default none (no CORS headers)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l media-base-url -d 'Where the watch page loads media from when that is another origin (a CDN, or another `playtube serve` that lists this server\'s origin in ALLOWED_ORIGINS), e.g. https://media.example.com. Env PLAYTUBE_MEDIA_BASE_URL; [serve] media_base_url. Default: this server' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l workers -d 'Runtime threads (1 = single-threaded). Env PLAYTUBE_WORKERS; [serve] workers. Default: CPUs' -r
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l max-connections -d 'Connections served at once. Env PLAYTUBE_MAX_CONNECTIONS; [serve] max_connections. Default 10000' -r
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l access-log -d 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true' -r -f -a "true\t''
+false\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l log-format -d 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human' -r -f -a "human\t'One readable line per event'
+json\t'One JSON object per line'"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l require-signatures -d 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured' -r -f -a "true\t''
+false\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l player -d 'Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default. Env PLAYTUBE_PLAYER; [serve] player'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l no-player -d 'Do not serve the watch page (/watch/{id} and /player/* answer 404)'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -l url -d 'The server\'s base URL (http only). Env PLAYTUBE_URL. Default http://127.0.0.1:8090' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -l watch -d 'Refresh every SECS seconds until interrupted (or until --count snapshots)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -l count -d 'With --watch: stop after this many snapshots' -r
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c playtube -n "__fish_playtube_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -l out -d 'The project directory whose completions/ and man/ folders are (re)written' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c playtube -n "__fish_playtube_using_subcommand generate" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

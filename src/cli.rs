@@ -64,27 +64,18 @@ pub enum Command {
     /// unchanged (left alone with --in-place).
     Faststart(FaststartArgs),
 
-    /// Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats.
-    ///
-    /// Settings are layered: flags > environment (VIDEO_CACHE_SIZE, VIDEO_CACHE_ENABLED, VIDEO_CHUNK_SIZE,
-    /// ALLOWED_ORIGINS, PLAYTUBE_ROOT, PLAYTUBE_ADDR, PLAYTUBE_*) > [serve] in playtube.toml > defaults.
-    /// Stops on SIGTERM or Ctrl-C after responses in flight finish (within the grace period), exit 0.
-    Serve(ServeArgs),
-    /// Show a running server's /stats as a table (or JSON with --json).
-    Stats(StatsArgs),
     /// Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/.
     ///
     /// One ffmpeg process per input decodes it once and encodes every rung (never upscaling).
     Renditions(RenditionsArgs),
+
     /// Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/.
     ///
     /// From a source it encodes once; with --from-renditions it segments existing renditions by stream copy.
     Hls(HlsArgs),
+
     /// Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode.
     Prepare(PrepareArgs),
-    /// Write shell completions and man pages (used to refresh completions/ and man/).
-    #[command(hide = true)]
-    Generate(GenerateArgs),
 
     /// Make signed, expiring links to delivery routes, or check one.
     ///
@@ -93,6 +84,20 @@ pub enum Command {
     /// show it. Keys shorter than 32 bytes are refused. The scheme is documented in the README ("Sign
     /// links") so other backends can make the same links.
     Sign(Box<SignArgs>),
+
+    /// Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats.
+    ///
+    /// Settings are layered: flags > environment (VIDEO_CACHE_SIZE, VIDEO_CACHE_ENABLED, VIDEO_CHUNK_SIZE,
+    /// ALLOWED_ORIGINS, PLAYTUBE_ROOT, PLAYTUBE_ADDR, PLAYTUBE_*) > [serve] in playtube.toml > defaults.
+    /// Stops on SIGTERM or Ctrl-C after responses in flight finish (within the grace period), exit 0.
+    Serve(ServeArgs),
+
+    /// Show a running server's /stats as a table (or JSON with --json).
+    Stats(StatsArgs),
+
+    /// Write shell completions and man pages (used to refresh completions/ and man/).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 /// Flags shared by renditions, hls and prepare.
