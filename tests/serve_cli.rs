@@ -117,6 +117,18 @@ fn access_log_has_one_json_line_per_request_without_the_query() {
 }
 
 #[test]
+fn access_log_reports_mp4_chunk_cache_miss_then_hit() {
+    let s = Served::start(&["--log-format", "json"], &[], None);
+    for expected in ["miss", "hit"] {
+        let r = request(s.addr, "GET", "/stream/abc", &[("Range", "bytes=0-999")]);
+        assert_eq!(r.status, 206);
+        let line: serde_json::Value = serde_json::from_str(&s.wait_for("playtube::access")).unwrap();
+        assert_eq!(line["path"], "/stream/abc");
+        assert_eq!(line["cache"], expected, "{line}");
+    }
+}
+
+#[test]
 fn human_access_log_names_method_path_status_and_bytes() {
     let s = Served::start(&[], &[], None);
     let _ = request(s.addr, "GET", "/nope?sig=SECRET", &[]);

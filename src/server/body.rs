@@ -17,7 +17,7 @@ use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use tokio::sync::{AcquireError, OwnedSemaphorePermit};
 
-use super::access::AccessLog;
+use super::access::{AccessLog, CacheOutcome};
 use super::files::{ChunkPool, FileError, Identity};
 use super::stats::Stats;
 
@@ -44,11 +44,14 @@ pub struct Pieces {
     source: Source,
     pieces: VecDeque<Piece>,
     waiting: Option<(PermitFuture, usize)>,
+    /// Chunks of the file taken from the memory cache, and chunks that had to be read (for the log).
+    chunk_hits: u32,
+    chunk_misses: u32,
 }
 
 impl Pieces {
     pub fn new(source: Source, pieces: Vec<Piece>) -> Pieces {
-        Pieces { source, pieces: pieces.into(), waiting: None }
+        Pieces { source, pieces: pieces.into(), waiting: None, chunk_hits: 0, chunk_misses: 0 }
     }
 
     fn remaining(&self) -> u64 {
@@ -89,7 +92,12 @@ impl Pieces {
                 Source::File { file, ident, pool } => {
                     if let Some(chunk) = pool.cached(file, ident, *offset, *len) {
                         match chunk {
-                            Ok(bytes) => {
+                            Ok((bytes, hit)) => {
+                                if hit {
+                                    self.chunk_hits += 1;
+                                } else {
+                                    self.chunk_misses += 1;
+                                }
                                 *offset += bytes.len() as u64;
                                 *len -= bytes.len() as u64;
                                 return Poll::Ready(Some(Ok(bytes)));
@@ -186,7 +194,15 @@ impl Body {
 
 impl Drop for Body {
     fn drop(&mut self) {
-        if let Some(log) = self.log.take() {
+        if let Some(mut log) = self.log.take() {
+            // A file streamed through the chunk cache: a hit when every chunk sent was already held.
+            if let Content::Pieces(p) = &self.content {
+                if p.chunk_misses > 0 {
+                    log.cache = CacheOutcome::Miss;
+                } else if p.chunk_hits > 0 {
+                    log.cache = CacheOutcome::Hit;
+                }
+            }
             let complete = match &self.content {
                 Content::Empty => true,
                 Content::Full(b) => b.is_empty(),

@@ -156,10 +156,20 @@ impl Cache {
         index: u64,
         fill: impl FnOnce() -> Result<Bytes, FileError>,
     ) -> Result<Bytes, FileError> {
+        self.chunk_and_outcome(ident, index, fill).map(|(bytes, _)| bytes)
+    }
+
+    /// As [`Cache::chunk`], also saying whether the chunk was already held (`true`) or read now.
+    pub fn chunk_and_outcome(
+        &self,
+        ident: &Identity,
+        index: u64,
+        fill: impl FnOnce() -> Result<Bytes, FileError>,
+    ) -> Result<(Bytes, bool), FileError> {
         let key = (*ident, index);
         if let Some(bytes) = self.held_chunk(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(bytes);
+            return Ok((bytes, true));
         }
         let slot = match self.filling.lock() {
             Ok(mut filling) => Arc::clone(filling.entry(key).or_default()),
@@ -169,7 +179,7 @@ impl Cache {
         // Whoever held the lock before us may have filled it.
         if let Some(bytes) = self.held_chunk(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(bytes);
+            return Ok((bytes, true));
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let result = fill();
@@ -180,7 +190,7 @@ impl Cache {
             filling.remove(&key);
         }
         drop(guard);
-        result
+        result.map(|bytes| (bytes, false))
     }
 
     fn held_chunk(&self, key: &ChunkKey) -> Option<Bytes> {

@@ -284,7 +284,16 @@ impl ChunkPool {
     /// Up to `len` bytes at `offset` of the version `expect` open as `file`, as a slice of a cached
     /// chunk (read into the cache first if missing). `None` when chunks are not cached: then use
     /// [`ChunkPool::read`]. The slice never crosses a chunk boundary.
-    pub fn cached(&self, file: &File, expect: &Identity, offset: u64, len: u64) -> Option<Result<Bytes, FileError>> {
+    /// The bytes of `offset..offset+len` (cut at the chunk's end) from the cached chunk that holds them,
+    /// filling it from `file` when it is not held; with whether it was held (a cache hit). `None` when
+    /// the cache is off.
+    pub fn cached(
+        &self,
+        file: &File,
+        expect: &Identity,
+        offset: u64,
+        len: u64,
+    ) -> Option<Result<(Bytes, bool), FileError>> {
         let cache = self.cache.as_ref()?;
         let chunk = self.chunk as u64;
         let index = offset / chunk;
@@ -297,13 +306,13 @@ impl ChunkPool {
             }
             Ok(bytes)
         };
-        let result = cache.chunk(expect, index, fill).and_then(|bytes| {
+        let result = cache.chunk_and_outcome(expect, index, fill).and_then(|(bytes, hit)| {
             let from = (offset - start) as usize;
             let to = (from as u64 + len).min(bytes.len() as u64) as usize;
             if from >= to {
                 return Err(FileError::Changed);
             }
-            Ok(bytes.slice(from..to))
+            Ok((bytes.slice(from..to), hit))
         });
         Some(result)
     }
@@ -450,9 +459,9 @@ mod tests {
         let cache = Arc::new(Cache::new(true, 1 << 20));
         let pool = ChunkPool::with_cache(4096, 1 << 20, Some(Arc::clone(&cache)));
         let ident = opened.meta.ident;
-        let part = pool.cached(&opened.file, &ident, 4000, 5000).unwrap().unwrap();
+        let (part, _) = pool.cached(&opened.file, &ident, 4000, 5000).unwrap().unwrap();
         assert_eq!(&part[..], &data[4000..4096], "stops at the chunk boundary");
-        let part = pool.cached(&opened.file, &ident, 8192, 5000).unwrap().unwrap();
+        let (part, _) = pool.cached(&opened.file, &ident, 8192, 5000).unwrap().unwrap();
         assert_eq!(&part[..], &data[8192..], "the last chunk is short");
         // Rewritten in place: a chunk not yet held cannot be read for the old version.
         let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
@@ -460,7 +469,7 @@ mod tests {
         f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
         assert!(matches!(pool.cached(&opened.file, &ident, 4096, 10), Some(Err(FileError::Changed))));
         // Chunks held for the old version stay whole and consistent.
-        assert_eq!(&pool.cached(&opened.file, &ident, 0, 10).unwrap().unwrap()[..], &data[..10]);
+        assert_eq!(&pool.cached(&opened.file, &ident, 0, 10).unwrap().unwrap().0[..], &data[..10]);
         assert_eq!(pool.in_flight(), 0, "cached chunks are not charged to the in-flight budget");
     }
 }
