@@ -126,6 +126,18 @@ fn connections_over_the_cap_wait_until_a_slot_frees() {
 const BIG: usize = 16 << 20;
 
 /// A server whose streaming reads are small, so a slow reader keeps a response in flight.
+/// Truncate `big/stream.mp4` in place while a download of it is under way: the response must end short,
+/// and every byte it carried must be the old version's.
+fn truncate_during_a_download_and_check_the_body(s: &TestServer) {
+    let mut c = start_big_download(s);
+    let mut body = read_n(&mut c, 300_000);
+    std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
+    let (rest, _) = read_until_closed(&mut c);
+    body.extend(rest);
+    assert!(body.len() < BIG, "a truncated file cannot give a complete body");
+    assert!(body == pattern(BIG, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+}
+
 fn slow_stream_server(tweak: impl FnOnce(&mut playtube::server::Config)) -> TestServer {
     let root = assets();
     write(&root.path().join("big/stream.mp4"), &pattern(BIG, 11));
@@ -206,13 +218,7 @@ fn file_renamed_over_while_streaming_keeps_serving_the_old_version() {
 #[test]
 fn file_truncated_while_streaming_aborts_the_response_and_the_server_lives_on() {
     let s = slow_stream_server(|_| {});
-    let mut c = start_big_download(&s);
-    let mut body = read_n(&mut c, 300_000);
-    std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
-    let (rest, _) = read_until_closed(&mut c);
-    body.extend(rest);
-    assert!(body.len() < BIG, "a truncated file cannot give a complete body");
-    assert!(body == pattern(BIG, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+    truncate_during_a_download_and_check_the_body(&s);
     assert_eq!(s.get("/health").status, 200);
     assert_eq!(s.get("/stream/big").body.len(), 1000);
 }
@@ -392,12 +398,6 @@ fn cached_chunks_sent_with_sendfile_are_the_same_bytes() {
 #[test]
 fn file_truncated_while_streaming_with_sendfile_is_cut_not_mixed() {
     let s = slow_stream_server(|c| c.sendfile_min_connections = 0);
-    let mut c = start_big_download(&s);
-    let mut body = read_n(&mut c, 300_000);
-    std::fs::OpenOptions::new().write(true).open(s.path("big/stream.mp4")).unwrap().set_len(1000).unwrap();
-    let (rest, _) = read_until_closed(&mut c);
-    body.extend(rest);
-    assert!(body.len() < BIG, "a truncated file cannot give a complete body");
-    assert!(body == pattern(BIG, 11)[..body.len()], "the bytes that were sent all belong to the old version");
+    truncate_during_a_download_and_check_the_body(&s);
     assert_eq!(s.get("/stream/big").body.len(), 1000);
 }
