@@ -36,7 +36,9 @@ $F -f lavfi -i "testsrc2=size=1920x1080:rate=25:duration=$SECS" \
 RUNGS="360p:640:360:800:96:28 480p:854:480:1400:128:26 720p:1280:720:2500:128:24 1080p:1920:1080:5000:192:22"
 X264="-c:v libx264 -preset $PRESET -pix_fmt yuv420p -force_key_frames expr:gte(t,n_forced*2) -sc_threshold 0 -x264-params scenecut=0:open_gop=0"
 
-design() { # $1 = out dir
+# The steps the design chain and the sequential variant share: probe, thumbnail, faststart remux of the
+# source, then one encode per rung to a faststart MP4. $1 = out dir.
+probe_thumb_stream_renditions() {
   local o=$1; mkdir -p "$o/renditions"
   ffprobe -v error -show_format -show_streams -of json "$SRC" > "$o/meta.json"
   $F -ss 3 -i "$SRC" -frames:v 1 -vf scale=640:-2 "$o/thumb.jpg"
@@ -45,6 +47,10 @@ design() { # $1 = out dir
     $F -i "$SRC" -vf "scale=$w:$h" $X264 -profile:v high -crf "$crf" -maxrate "${vb}k" -bufsize "$((2*vb))k" \
        -c:a aac -b:a "${ab}k" -ac 2 -movflags +faststart "$o/renditions/$q.mp4"
   done
+}
+
+design() { # $1 = out dir
+  local o=$1; probe_thumb_stream_renditions "$o"
   for r in $RUNGS; do IFS=: read -r q w h vb ab crf <<< "$r"; mkdir -p "$o/hls/$q"
     $F -i "$SRC" -vf "scale=$w:$h" $X264 -profile:v high -crf "$crf" -maxrate "${vb}k" -bufsize "$((2*vb))k" \
        -c:a aac -b:a "${ab}k" -ac 2 -f hls -hls_time 6 -hls_playlist_type vod \
@@ -53,14 +59,7 @@ design() { # $1 = out dir
 }
 
 seq_encodes() {
-  local o=$1; mkdir -p "$o/renditions"
-  ffprobe -v error -show_format -show_streams -of json "$SRC" > "$o/meta.json"
-  $F -ss 3 -i "$SRC" -frames:v 1 -vf scale=640:-2 "$o/thumb.jpg"
-  $F -i "$SRC" -c copy -movflags +faststart "$o/stream.mp4"
-  for r in $RUNGS; do IFS=: read -r q w h vb ab crf <<< "$r"
-    $F -i "$SRC" -vf "scale=$w:$h" $X264 -profile:v high -crf "$crf" -maxrate "${vb}k" -bufsize "$((2*vb))k" \
-       -c:a aac -b:a "${ab}k" -ac 2 -movflags +faststart "$o/renditions/$q.mp4"
-  done
+  local o=$1; probe_thumb_stream_renditions "$o"
   for r in $RUNGS; do IFS=: read -r q _ <<< "$r"; mkdir -p "$o/hls/$q"
     $F -i "$o/renditions/$q.mp4" -c copy -f hls -hls_time 6 -hls_playlist_type vod \
        -hls_segment_filename "$o/hls/$q/seg_%05d.ts" "$o/hls/$q/playlist.m3u8"
@@ -92,7 +91,7 @@ playtube() {
 measure() { # name function
   local name=$1 fn=$2 out="$WORK/$1"
   export -f "$fn" 2>/dev/null || true
-  /usr/bin/time -v -o "$WORK/$name.time" bash -c "$(declare -f "$fn"); $(declare -p RUNGS X264 SRC F PRESET PT WORK); $fn '$out'"
+  /usr/bin/time -v -o "$WORK/$name.time" bash -c "$(declare -f "$fn" probe_thumb_stream_renditions); $(declare -p RUNGS X264 SRC F PRESET PT WORK); $fn '$out'"
   local wall user sys rss
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$WORK/$name.time")
   user=$(awk -F': ' '/User time/{print $2}' "$WORK/$name.time")
