@@ -282,6 +282,15 @@ pub struct ServeArgs {
     /// Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured.
     #[arg(long, value_name = "BOOL")]
     pub require_signatures: Option<bool>,
+
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain (leaf first); needs
+    /// --tls-key. Both files are re-read on SIGHUP. Env PLAYTUBE_TLS_CERT; [serve] tls_cert.
+    #[arg(long, value_name = "PEM", value_hint = ValueHint::FilePath)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert. Env PLAYTUBE_TLS_KEY; [serve] tls_key.
+    #[arg(long, value_name = "PEM", value_hint = ValueHint::FilePath)]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

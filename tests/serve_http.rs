@@ -1,10 +1,27 @@
 //! HTTP semantics of `playtube serve` over real sockets against an in-process server: routes, Range,
 //! validators and conditional requests, HEAD, methods, content types, Cache-Control, CORS, the memory
-//! cache and `/stats`.
+//! cache and `/stats`. The Range and conditional tests run over every transport (plain, TLS, HTTP/2).
 
 mod serve_support;
 
 use serve_support::*;
+
+// Range and conditional requests behave the same over plain HTTP/1.1, HTTP/1.1 over TLS and HTTP/2.
+over_every_transport! {
+    single_range_returns_206_with_content_range,
+    safari_probe_bytes_0_1_returns_two_bytes,
+    open_range_runs_to_the_end_of_the_file,
+    suffix_range_longer_than_file_returns_whole_body,
+    ranges_of_cached_segments_are_served_from_memory,
+    several_ranges_return_multipart_byteranges,
+    overlapping_or_many_ranges_get_the_whole_body,
+    unsatisfiable_range_returns_416_with_star_length,
+    unknown_unit_and_malformed_range_are_ignored,
+    if_range_honours_only_the_current_strong_validator,
+    if_none_match_returns_304_with_the_same_etag_cache_control_and_vary,
+    if_modified_since_last_modified_returns_304,
+    failed_if_match_or_if_unmodified_since_returns_412,
+}
 
 fn stream() -> Vec<u8> {
     pattern(STREAM_LEN, 1)
@@ -64,9 +81,8 @@ fn unknown_assets_and_names_are_404() {
     }
 }
 
-#[test]
-fn single_range_returns_206_with_content_range() {
-    let s = TestServer::with_assets(|_| {});
+fn single_range_returns_206_with_content_range(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let r = s.get_with("/stream/abc", &[("Range", "bytes=100-199")]);
     assert_eq!(r.status, 206);
     assert_eq!(r.header("content-range"), Some("bytes 100-199/100000"));
@@ -74,27 +90,24 @@ fn single_range_returns_206_with_content_range() {
     assert_eq!(r.body, stream()[100..200]);
 }
 
-#[test]
-fn safari_probe_bytes_0_1_returns_two_bytes() {
-    let s = TestServer::with_assets(|_| {});
+fn safari_probe_bytes_0_1_returns_two_bytes(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let r = s.get_with("/stream/abc", &[("Range", "bytes=0-1")]);
     assert_eq!(r.status, 206);
     assert_eq!(r.header("content-range"), Some("bytes 0-1/100000"));
     assert_eq!(r.body, stream()[..2]);
 }
 
-#[test]
-fn open_range_runs_to_the_end_of_the_file() {
-    let s = TestServer::with_assets(|_| {});
+fn open_range_runs_to_the_end_of_the_file(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let r = s.get_with("/stream/abc", &[("Range", "bytes=99000-")]);
     assert_eq!(r.status, 206);
     assert_eq!(r.header("content-range"), Some("bytes 99000-99999/100000"));
     assert_eq!(r.body, stream()[99_000..]);
 }
 
-#[test]
-fn suffix_range_longer_than_file_returns_whole_body() {
-    let s = TestServer::with_assets(|_| {});
+fn suffix_range_longer_than_file_returns_whole_body(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let r = s.get_with("/stream/abc", &[("Range", "bytes=-500000")]);
     assert_eq!(r.status, 206);
     assert_eq!(r.header("content-range"), Some("bytes 0-99999/100000"));
@@ -103,9 +116,8 @@ fn suffix_range_longer_than_file_returns_whole_body() {
     assert_eq!(tail.body, stream()[99_990..]);
 }
 
-#[test]
-fn ranges_of_cached_segments_are_served_from_memory() {
-    let s = TestServer::with_assets(|_| {});
+fn ranges_of_cached_segments_are_served_from_memory(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let seg = pattern(20_000, 3);
     let r = s.get_with("/hls/abc/360p/seg_00000.ts", &[("Range", "bytes=10-19")]);
     assert_eq!((r.status, r.body.as_slice()), (206, &seg[10..20]));
@@ -113,9 +125,8 @@ fn ranges_of_cached_segments_are_served_from_memory() {
     assert_eq!((r.status, r.body.as_slice()), (206, &seg[19_995..]));
 }
 
-#[test]
-fn several_ranges_return_multipart_byteranges() {
-    let s = TestServer::with_assets(|_| {});
+fn several_ranges_return_multipart_byteranges(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     for url in ["/stream/abc", "/hls/abc/360p/seg_00000.ts"] {
         let r = s.get_with(url, &[("Range", "bytes=0-9, 50-59")]);
         assert_eq!(r.status, 206, "{url}");
@@ -137,9 +148,8 @@ fn several_ranges_return_multipart_byteranges() {
     }
 }
 
-#[test]
-fn overlapping_or_many_ranges_get_the_whole_body() {
-    let s = TestServer::with_assets(|_| {});
+fn overlapping_or_many_ranges_get_the_whole_body(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let r = s.get_with("/stream/abc", &[("Range", "bytes=0-999, 500-1500")]);
     assert_eq!((r.status, r.body.len()), (200, STREAM_LEN));
     let many: Vec<String> = (0..40).map(|i| format!("{}-{}", i * 10, i * 10)).collect();
@@ -147,27 +157,24 @@ fn overlapping_or_many_ranges_get_the_whole_body() {
     assert_eq!((r.status, r.body.len()), (200, STREAM_LEN));
 }
 
-#[test]
-fn unsatisfiable_range_returns_416_with_star_length() {
-    let s = TestServer::with_assets(|_| {});
+fn unsatisfiable_range_returns_416_with_star_length(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let r = s.get_with("/stream/abc", &[("Range", "bytes=100000-")]);
     assert_eq!(r.status, 416);
     assert_eq!(r.header("content-range"), Some("bytes */100000"));
     assert!(r.body.is_empty());
 }
 
-#[test]
-fn unknown_unit_and_malformed_range_are_ignored() {
-    let s = TestServer::with_assets(|_| {});
+fn unknown_unit_and_malformed_range_are_ignored(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     for h in ["items=0-1", "bytes=5-1", "bytes=abc", "bytes 0-1"] {
         let r = s.get_with("/stream/abc", &[("Range", h)]);
         assert_eq!((r.status, r.body.len()), (200, STREAM_LEN), "{h}");
     }
 }
 
-#[test]
-fn if_range_honours_only_the_current_strong_validator() {
-    let s = TestServer::with_assets(|_| {});
+fn if_range_honours_only_the_current_strong_validator(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let etag = s.get("/stream/abc").header("etag").unwrap().to_owned();
     let lm = s.get("/stream/abc").header("last-modified").unwrap().to_owned();
     let ok = s.get_with("/stream/abc", &[("Range", "bytes=0-9"), ("If-Range", &etag)]);
@@ -180,9 +187,8 @@ fn if_range_honours_only_the_current_strong_validator() {
     assert_eq!((old.status, old.body.len()), (200, STREAM_LEN));
 }
 
-#[test]
-fn if_none_match_returns_304_with_the_same_etag_cache_control_and_vary() {
-    let s = TestServer::with_assets(|c| c.allowed_origins = vec!["https://app.example".into()]);
+fn if_none_match_returns_304_with_the_same_etag_cache_control_and_vary(t: Transport) {
+    let s = TestServer::with_assets_over(t, |c| c.allowed_origins = vec!["https://app.example".into()]);
     for url in ["/stream/abc", "/hls/abc/master.m3u8", "/hls/abc/360p/seg_00000.ts"] {
         let first = s.get(url);
         let etag = first.header("etag").unwrap();
@@ -196,18 +202,16 @@ fn if_none_match_returns_304_with_the_same_etag_cache_control_and_vary() {
     }
 }
 
-#[test]
-fn if_modified_since_last_modified_returns_304() {
-    let s = TestServer::with_assets(|_| {});
+fn if_modified_since_last_modified_returns_304(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     let lm = s.get("/thumb/abc").header("last-modified").unwrap().to_owned();
     assert_eq!(s.get_with("/thumb/abc", &[("If-Modified-Since", &lm)]).status, 304);
     let old = "Mon, 01 Jan 2001 00:00:00 GMT";
     assert_eq!(s.get_with("/thumb/abc", &[("If-Modified-Since", old)]).status, 200);
 }
 
-#[test]
-fn failed_if_match_or_if_unmodified_since_returns_412() {
-    let s = TestServer::with_assets(|_| {});
+fn failed_if_match_or_if_unmodified_since_returns_412(t: Transport) {
+    let s = TestServer::with_assets_over(t, |_| {});
     assert_eq!(s.get_with("/stream/abc", &[("If-Match", "\"other\"")]).status, 412);
     let old = "Mon, 01 Jan 2001 00:00:00 GMT";
     assert_eq!(s.get_with("/stream/abc", &[("If-Unmodified-Since", old)]).status, 412);

@@ -2,7 +2,7 @@
 //! every route; each kind of bad link gets a 403 naming its reason (and the access log says so, without
 //! the token); playlists come back carrying the request's token, never another's; Cache-Control turns
 //! private; CORS preflights pass unsigned; and ffmpeg decodes a signed HLS asset end to end with zero
-//! refused requests.
+//! refused requests. The link checks run over every transport (plain, TLS, HTTP/2).
 
 mod common;
 mod serve_support;
@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use playtube::server::auth::AuthConfig;
 use playtube::server::Config;
 use playtube::signing::{Claims, Key, KeyId, Keyring, Policy, Scope, Token};
-use serve_support::{request, write, Resp, TestServer};
+use serve_support::{request, write, Resp, TestServer, Transport};
 
 const KEY: &str = "serve-signed-test-key-0123456789abcdef";
 const OLD_KEY: &str = "serve-signed-rotated-out-key-0123456789";
@@ -74,8 +74,26 @@ fn assets() -> tempfile::TempDir {
     root
 }
 
+// Signed links are checked the same over plain HTTP/1.1, HTTP/1.1 over TLS and HTTP/2.
+over_every_transport! {
+    every_route_signed_by_the_cli_is_served,
+    unsigned_requests_to_delivery_routes_are_refused_as_missing,
+    tampered_path_expiry_signature_and_kid_are_each_refused,
+    a_link_expired_by_one_second_is_refused,
+    a_token_for_asset_a_never_admits_asset_b_or_its_qualities,
+    playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another,
+    head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes,
+    signed_media_is_private_unless_a_cdn_is_configured,
+    health_and_stats_can_each_require_their_own_link,
+    links_bound_to_an_address_admit_only_that_client,
+}
+
 fn server(tweak: impl FnOnce(&mut Config)) -> TestServer {
-    TestServer::start(assets(), |c| {
+    server_over(Transport::Plain, tweak)
+}
+
+fn server_over(t: Transport, tweak: impl FnOnce(&mut Config)) -> TestServer {
+    TestServer::start_over(t, assets(), |c| {
         c.auth = auth();
         tweak(c);
     })
@@ -109,9 +127,8 @@ fn join(base: &str, uri: &str) -> String {
     format!("{dir}{uri}")
 }
 
-#[test]
-fn every_route_signed_by_the_cli_is_served() {
-    let srv = server(|_| {});
+fn every_route_signed_by_the_cli_is_served(t: Transport) {
+    let srv = server_over(t, |_| {});
     let (mut cmd, _dir) = common::playtube();
     cmd.env("PLAYTUBE_SECRET_KEY", KEY)
         .args(["--json", "sign", "--asset", "aaa", "--expires", "10m", "--root"])
@@ -144,9 +161,8 @@ fn every_route_signed_by_the_cli_is_served() {
     assert_eq!(fetched, 3, "init + two segments");
 }
 
-#[test]
-fn unsigned_requests_to_delivery_routes_are_refused_as_missing() {
-    let srv = server(|_| {});
+fn unsigned_requests_to_delivery_routes_are_refused_as_missing(t: Transport) {
+    let srv = server_over(t, |_| {});
     for path in ["/stream/aaa", "/stream/aaa/360p", "/hls/aaa/master.m3u8", "/hls/aaa/360p/seg_00000.m4s", "/thumb/aaa"]
     {
         assert_refused(&srv.get(path), "missing");
@@ -156,9 +172,8 @@ fn unsigned_requests_to_delivery_routes_are_refused_as_missing() {
     assert_eq!(srv.get("/stats").status, 200);
 }
 
-#[test]
-fn tampered_path_expiry_signature_and_kid_are_each_refused() {
-    let srv = server(|_| {});
+fn tampered_path_expiry_signature_and_kid_are_each_refused(t: Transport) {
+    let srv = server_over(t, |_| {});
     let good = signed("/stream/aaa", "/stream/aaa");
     assert_eq!(srv.get(&good).status, 200);
     let expires = good.split("expires=").nth(1).unwrap().split('&').next().unwrap().to_owned();
@@ -186,9 +201,8 @@ fn tampered_path_expiry_signature_and_kid_are_each_refused() {
     assert_eq!(srv.get(&format!("/stream/aaa?{}", old.to_query())).status, 200);
 }
 
-#[test]
-fn a_link_expired_by_one_second_is_refused() {
-    let srv = server(|_| {});
+fn a_link_expired_by_one_second_is_refused(t: Transport) {
+    let srv = server_over(t, |_| {});
     let t = now();
     assert_refused(&srv.get(&format!("/thumb/aaa?{}", token("/thumb/aaa", t - 1).to_query())), "expired");
     assert_eq!(srv.get(&format!("/thumb/aaa?{}", token("/thumb/aaa", t + 2).to_query())).status, 200);
@@ -198,9 +212,8 @@ fn a_link_expired_by_one_second_is_refused() {
     );
 }
 
-#[test]
-fn a_token_for_asset_a_never_admits_asset_b_or_its_qualities() {
-    let srv = server(|_| {});
+fn a_token_for_asset_a_never_admits_asset_b_or_its_qualities(t: Transport) {
+    let srv = server_over(t, |_| {});
     let hls_a = token("/hls/aaa/", now() + 600).to_query();
     assert_eq!(srv.get(&format!("/hls/aaa/360p/seg_00000.m4s?{hls_a}")).status, 200);
     assert_refused(&srv.get(&format!("/hls/bbb/master.m3u8?{hls_a}")), "wrong_scope");
@@ -215,9 +228,8 @@ fn a_token_for_asset_a_never_admits_asset_b_or_its_qualities() {
     assert_eq!(srv.get(&format!("/stream/%61aa/360p?{q_a}")).status, 200);
 }
 
-#[test]
-fn playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another() {
-    let srv = server(|_| {});
+fn playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another(t: Transport) {
+    let srv = server_over(t, |_| {});
     let t1 = token("/hls/aaa/", now() + 600);
     let t2 = token("/hls/aaa/", now() + 700);
     let first = srv.get(&format!("/hls/aaa/360p/playlist.m3u8?{}", t1.to_query()));
@@ -243,14 +255,13 @@ fn playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another() {
     assert_eq!(uris(&master.text()), [format!("360p/playlist.m3u8?{}", t1.to_query())]);
 }
 
-#[test]
-fn head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes() {
-    let srv = server(|_| {});
+fn head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes(t: Transport) {
+    let srv = server_over(t, |_| {});
     let t = token("/hls/aaa/", now() + 600);
     let path = format!("/hls/aaa/360p/playlist.m3u8?{}", t.to_query());
     let full = srv.get(&path);
     assert!(full.text().contains(&t.sig_text()));
-    let head = request(srv.addr, "HEAD", &path, &[]);
+    let head = srv.request("HEAD", &path, &[]);
     assert_eq!(head.status, 200);
     assert_eq!(head.header("content-length"), full.header("content-length"));
     assert!(head.body.is_empty());
@@ -266,12 +277,11 @@ fn head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes
     assert_eq!(srv.get_with(&other, &[("If-None-Match", etag)]).status, 200);
 }
 
-#[test]
-fn signed_media_is_private_unless_a_cdn_is_configured() {
-    let srv = server(|_| {});
+fn signed_media_is_private_unless_a_cdn_is_configured(t: Transport) {
+    let srv = server_over(t, |_| {});
     let resp = srv.get(&signed("/stream/aaa", "/stream/aaa"));
     assert_eq!(resp.header("cache-control"), Some("private, max-age=31536000, immutable"));
-    let cdn = server(|c| c.auth.cdn = true);
+    let cdn = server_over(t, |c| c.auth.cdn = true);
     let resp = cdn.get(&signed("/stream/aaa", "/stream/aaa"));
     assert_eq!(resp.header("cache-control"), Some("public, max-age=31536000, immutable"));
     let playlist = cdn.get(&signed("/hls/aaa/master.m3u8", "/hls/aaa/"));
@@ -299,9 +309,8 @@ fn cors_preflights_need_no_signature() {
     assert_eq!(refused.header("access-control-allow-origin"), Some("https://app.example"));
 }
 
-#[test]
-fn health_and_stats_can_each_require_their_own_link() {
-    let srv = server(|c| {
+fn health_and_stats_can_each_require_their_own_link(t: Transport) {
+    let srv = server_over(t, |c| {
         c.auth.health = true;
         c.auth.stats = true;
     });
@@ -321,8 +330,7 @@ fn signatures_switched_off_serve_openly_even_with_a_key() {
     assert_eq!(master.header("cache-control"), Some("public, max-age=5"));
 }
 
-#[test]
-fn links_bound_to_an_address_admit_only_that_client() {
+fn links_bound_to_an_address_admit_only_that_client(t: Transport) {
     let bound = |ip: &str| {
         Claims {
             scope: Scope::parse("/stream/aaa").unwrap(),
@@ -333,11 +341,11 @@ fn links_bound_to_an_address_admit_only_that_client() {
         .sign(&Key::new(KEY.as_bytes()).unwrap())
         .to_query()
     };
-    let srv = server(|_| {});
+    let srv = server_over(t, |_| {});
     assert_eq!(srv.get(&format!("/stream/aaa?{}", bound("127.0.0.1"))).status, 200);
     assert_refused(&srv.get(&format!("/stream/aaa?{}", bound("203.0.113.7"))), "ip_mismatch");
     // Behind a proxy: the configured header is the client address, and only it.
-    let proxied = server(|c| c.auth.client_ip_header = Some(http::HeaderName::from_static("x-real-ip")));
+    let proxied = server_over(t, |c| c.auth.client_ip_header = Some(http::HeaderName::from_static("x-real-ip")));
     let path = format!("/stream/aaa?{}", bound("203.0.113.7"));
     assert_eq!(proxied.get_with(&path, &[("X-Real-IP", "203.0.113.7")]).status, 200);
     assert_refused(&proxied.get_with(&path, &[("X-Real-IP", "198.51.100.1")]), "ip_mismatch");

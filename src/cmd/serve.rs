@@ -1,5 +1,6 @@
 //! `playtube serve`: resolve the settings, set up logging, build the runtime, bind the address and run
-//! `server::run` until SIGTERM or Ctrl-C. Orchestration only; the server itself lives in `server/`.
+//! `server::run` until SIGTERM or Ctrl-C; with TLS, re-read the certificate files on SIGHUP.
+//! Orchestration only; the server itself lives in `server/`.
 
 use anyhow::Context;
 
@@ -30,9 +31,16 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
     // Say whether signed links are required (a warning when everything is served openly).
     let auth_line = (serve.server.auth.enabled(), serve.server.auth.describe());
     let player_on = serve.server.player.enabled;
+    let tls = serve.server.tls.clone();
+    let scheme = if tls.is_some() { "https" } else { "http" };
     runtime.block_on(async move {
         // Signal handlers first, so a signal sent right after the announcement is never missed.
         let shutdown = shutdown_signal().context("installing SIGTERM/SIGINT handlers")?;
+        if let Some(certs) = tls {
+            let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .context("installing the SIGHUP handler")?;
+            tokio::spawn(reload_on_hangup(hangup, certs));
+        }
         let listener = bind(addr).map_err(|e| {
             UsageError::with_hint(
                 format!("cannot listen on {addr}: {e}"),
@@ -40,13 +48,15 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
             )
         })?;
         let local = listener.local_addr()?;
-        settings.output.info(format_args!("playtube: serving {} on http://{local} (Ctrl-C to stop)", root.display()));
+        settings
+            .output
+            .info(format_args!("playtube: serving {} on {scheme}://{local} (Ctrl-C to stop)", root.display()));
         match &auth_line {
             (true, line) => settings.output.info(format_args!("playtube: {line}")),
             (false, line) => settings.output.warn(line),
         }
         if player_on {
-            settings.output.info(format_args!("playtube: watch in a browser: http://{local}/watch/<id>"));
+            settings.output.info(format_args!("playtube: watch in a browser: {scheme}://{local}/watch/<id>"));
         }
         crate::server::run(listener, serve.server, shutdown).await
     })?;
@@ -63,6 +73,17 @@ fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> 
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(4096)
+}
+
+/// Re-read the certificate and key on every SIGHUP: new handshakes get the new pair, connections
+/// already open keep theirs, and a pair that fails to load leaves the old one in place.
+async fn reload_on_hangup(mut hangup: tokio::signal::unix::Signal, certs: std::sync::Arc<crate::server::Certificates>) {
+    while hangup.recv().await.is_some() {
+        match certs.reload() {
+            Ok(()) => tracing::info!(cert = %certs.cert_path().display(), "SIGHUP: TLS certificate reloaded"),
+            Err(e) => tracing::error!(error = %e, "SIGHUP: TLS certificate not reloaded; keeping the previous one"),
+        }
+    }
 }
 
 /// A future that resolves on the first SIGTERM or SIGINT; the handlers are installed when this is called.

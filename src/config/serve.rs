@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -14,6 +15,7 @@ use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
 use crate::server;
 use crate::server::player::{MediaBase, PlayerSettings};
+use crate::server::Certificates;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
 
@@ -61,6 +63,10 @@ pub struct ServeSection {
     pub client_ip_header: Option<String>,
     /// Signed media responses keep the public Cache-Control so a CDN in front can cache them.
     pub behind_cdn: Option<bool>,
+    /// PEM certificate chain for HTTPS (`--tls-cert`, `PLAYTUBE_TLS_CERT`); needs `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (`--tls-key`, `PLAYTUBE_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Resolved settings of `playtube serve`.
@@ -328,6 +334,7 @@ impl ServeSettings {
             )?,
             access_log: l.bool(args.access_log, "PLAYTUBE_ACCESS_LOG", file.access_log, defaults.access_log)?,
             auth: resolve_auth(settings, &l, args)?,
+            tls: resolve_tls(settings, args)?,
         };
         if config.header_read_timeout.is_zero() || config.idle_timeout.is_zero() {
             return Err(
@@ -340,6 +347,36 @@ impl ServeSettings {
 
 /// The signature gate: keys and limits from `[sign]` (shared with `playtube sign`), the switches from
 /// flags > `PLAYTUBE_*` > `[serve]`. Secure by default: with a key, delivery routes need a link.
+/// HTTPS: `--tls-cert`/`--tls-key` > `PLAYTUBE_TLS_CERT`/`PLAYTUBE_TLS_KEY` > `[serve] tls_cert`/`tls_key`,
+/// each path layered on its own; both or neither. The pair is read and checked here, before binding,
+/// so a bad file is a configuration error (exit 2) naming it.
+fn resolve_tls(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Option<Arc<Certificates>>> {
+    let file = &settings.file.serve;
+    let layer = |flag: &Option<PathBuf>, env: &str, key: &Option<PathBuf>| {
+        flag.clone().or_else(|| settings.env.get(env).map(PathBuf::from)).or_else(|| key.clone())
+    };
+    let cert = layer(&args.tls_cert, "PLAYTUBE_TLS_CERT", &file.tls_cert);
+    let key = layer(&args.tls_key, "PLAYTUBE_TLS_KEY", &file.tls_key);
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => Certificates::load(cert, key).map(Some).map_err(|e| {
+            UsageError::with_hint(
+                format!("TLS: {e}"),
+                "pass a PEM certificate chain with --tls-cert and its PEM key with --tls-key \
+                 (e.g. from Let's Encrypt: fullchain.pem and privkey.pem)",
+            )
+            .into()
+        }),
+        (Some(_), None) => {
+            Err(UsageError::new("a TLS certificate is set but no key; add --tls-key PEM (or PLAYTUBE_TLS_KEY)").into())
+        }
+        (None, Some(_)) => {
+            Err(UsageError::new("a TLS key is set but no certificate; add --tls-cert PEM (or PLAYTUBE_TLS_CERT)")
+                .into())
+        }
+    }
+}
+
 fn resolve_auth(settings: &Settings, l: &Layer<'_>, args: &ServeArgs) -> anyhow::Result<server::auth::AuthConfig> {
     let file = &settings.file.serve;
     let sign = super::sign::SignSettings::resolve(settings, None, None)?;
@@ -510,5 +547,37 @@ mod tests {
         assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
         assert_eq!(parse_size("10MB"), Some(10_000_000));
         assert_eq!(parse_size("ten"), None);
+    }
+
+    /// A self-signed pair written as `<name>.crt` / `<name>.key`; returns the paths and the DER.
+    fn pem_pair(dir: &std::path::Path, name: &str) -> (String, String, Vec<u8>) {
+        let made = rcgen::generate_simple_self_signed(vec![format!("{name}.test")]).unwrap();
+        let (cert, key) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        std::fs::write(&key, made.key_pair.serialize_pem()).unwrap();
+        (cert.display().to_string(), key.display().to_string(), made.cert.der().to_vec())
+    }
+
+    #[test]
+    fn tls_files_layer_flags_over_env_over_file_and_need_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fc, fk, from_file) = pem_pair(dir.path(), "file");
+        let (ec, ek, from_env) = pem_pair(dir.path(), "env");
+        let (gc, gk, from_flag) = pem_pair(dir.path(), "flag");
+        let toml = format!("[serve]\ntls_cert = {fc:?}\ntls_key = {fk:?}\n");
+        let env = [("PLAYTUBE_TLS_CERT", ec.as_str()), ("PLAYTUBE_TLS_KEY", ek.as_str())];
+        let der = |s: ServeSettings| s.server.tls.expect("TLS configured").current_der().to_vec();
+
+        assert!(resolve(&["--root", "/r"], &[], "").unwrap().server.tls.is_none(), "plain HTTP by default");
+        assert_eq!(der(resolve(&["--root", "/r"], &[], &toml).unwrap()), from_file);
+        assert_eq!(der(resolve(&["--root", "/r"], &env, &toml).unwrap()), from_env);
+        let flags = ["--root", "/r", "--tls-cert", &gc, "--tls-key", &gk];
+        assert_eq!(der(resolve(&flags, &env, &toml).unwrap()), from_flag);
+
+        let err = resolve(&["--root", "/r", "--tls-cert", &gc], &[], "").unwrap_err();
+        assert!(format!("{err:#}").contains("--tls-key"), "{err:#}");
+        let err = resolve(&["--root", "/r", "--tls-cert", &gc, "--tls-key", &fk], &[], "").unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("flag.crt") && text.contains("file.key"), "a mismatched pair names both files: {text}");
     }
 }

@@ -5,8 +5,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use super::auth;
 use super::player;
+use super::transport::tls::Certificates;
 use super::transport::SENDFILE_MIN_CONNECTIONS;
 
 /// Everything the server needs, resolved and validated (see `config::serve` for the layering).
@@ -49,6 +52,9 @@ pub struct Config {
     pub auth: auth::AuthConfig,
     /// From this many open connections on, cached chunks are sent with `sendfile` (see `transport/sealed.rs`).
     pub sendfile_min_connections: u64,
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this certificate store; `None` serves plain
+    /// HTTP/1.1. The edge loads it (and reloads it on SIGHUP); the handshakes read it.
+    pub tls: Option<Arc<Certificates>>,
 }
 
 pub const DEFAULT_CACHE_CONTROL_MEDIA: &str = "public, max-age=31536000, immutable";
@@ -76,6 +82,7 @@ impl Config {
             access_log: true,
             auth: auth::AuthConfig::default(),
             sendfile_min_connections: SENDFILE_MIN_CONNECTIONS,
+            tls: None,
         }
     }
 }

@@ -1,15 +1,18 @@
 //! The connection loop: [`run`] accepts on an already-bound listener up to the connection cap, serves
-//! each connection with hyper's HTTP/1.1 under the per-connection limits (header size/count, header
-//! read timeout, idle timeout), and on shutdown stops accepting and gives responses in flight a grace
-//! period. What a request gets is `handler.rs`'s business; how bytes reach the socket, `transport`'s.
+//! each connection under the per-connection limits (header size/count, header read timeout, idle
+//! timeout), and on shutdown stops accepting and gives responses in flight a grace period. Plain
+//! connections speak HTTP/1.1; with TLS configured the handshake (bounded by the header read timeout)
+//! picks HTTP/2 or HTTP/1.1 by ALPN, and both run the same handler under the same limits. What a
+//! request gets is `handler.rs`'s business; how bytes reach the socket, `transport`'s.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
@@ -18,7 +21,18 @@ use super::config::Config;
 use super::handler;
 use super::state::Shared;
 use super::stats;
+use super::transport::tls::ALPN_H2;
 use super::transport::Socket;
+
+/// Streams one HTTP/2 connection may have open at once (hyper's default is 200).
+pub const H2_MAX_CONCURRENT_STREAMS: u32 = 100;
+
+/// The protocol builders, configured once from the limits.
+struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
 
 /// Serve until `shutdown` resolves, then stop accepting, let in-flight responses finish within the
 /// grace period, and return.
@@ -38,8 +52,14 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
         .max_buf_size(cfg.max_header_bytes.max(64 << 10))
         .writev(true)
         .keep_alive(true);
-    let builder = Arc::new(builder);
-    tracing::info!(addr = %listener.local_addr()?, root = %shared.resolver.root().display(), "serving");
+    let mut h2 = http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(cfg.max_header_bytes).unwrap_or(u32::MAX))
+        .max_concurrent_streams(H2_MAX_CONCURRENT_STREAMS);
+    let tls = cfg.tls.as_ref().map(|certs| certs.acceptor());
+    let protocols = Arc::new(Protocols { http1: builder, http2: h2, tls });
+    let scheme = if protocols.tls.is_some() { "https (HTTP/2 and HTTP/1.1)" } else { "http (HTTP/1.1)" };
+    tracing::info!(addr = %listener.local_addr()?, root = %shared.resolver.root().display(), scheme, "serving");
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -61,7 +81,7 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
             },
         };
         let _ = stream.set_nodelay(true);
-        let conn = serve_connection(Arc::clone(&shared), Arc::clone(&builder), stream, permit, stop_rx.clone());
+        let conn = serve_connection(Arc::clone(&shared), Arc::clone(&protocols), stream, permit, stop_rx.clone());
         tokio::spawn(conn);
     }
     drop(listener);
@@ -102,7 +122,7 @@ impl Drop for ActiveGuard {
 
 async fn serve_connection(
     shared: Arc<Shared>,
-    builder: Arc<http1::Builder>,
+    protocols: Arc<Protocols>,
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
     mut stop: watch::Receiver<bool>,
@@ -113,13 +133,9 @@ async fn serve_connection(
     // The peer address travels with each request, for links bound to a client address.
     let peer = stream.peer_addr().ok().map(auth::Peer);
     let progress = Arc::new(AtomicU64::new(0));
-    let io = TokioIo::new(Socket::new(
-        stream,
-        Arc::clone(&progress),
-        Arc::clone(&shared.stats),
-        shared.config.sendfile_min_connections,
-    ));
-    let idle_timeout = shared.config.idle_timeout;
+    // Under TLS the socket carries ciphertext: cached chunks cannot go with sendfile.
+    let sendfile_from = if protocols.tls.is_some() { u64::MAX } else { shared.config.sendfile_min_connections };
+    let socket = Socket::new(stream, Arc::clone(&progress), Arc::clone(&shared.stats), sendfile_from);
     let service = {
         let shared = Arc::clone(&shared);
         hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
@@ -130,14 +146,54 @@ async fn serve_connection(
             std::future::ready(Ok::<_, std::convert::Infallible>(response))
         })
     };
-    let conn = builder.serve_connection(io, service);
+    let idle_timeout = shared.config.idle_timeout;
+    let Some(acceptor) = &protocols.tls else {
+        let conn = protocols.http1.serve_connection(TokioIo::new(socket), service);
+        return drive(conn, |c| c.graceful_shutdown(), &progress, idle_timeout, &mut stop).await;
+    };
+    // The handshake gets the same time as a request head, and gives way to shutdown.
+    let handshake = tokio::time::timeout(shared.config.header_read_timeout, acceptor.accept(socket));
+    let stream = tokio::select! {
+        done = handshake => match done {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                return;
+            }
+        },
+        _ = stop.wait_for(|stopping| *stopping) => return,
+    };
+    if stream.get_ref().1.alpn_protocol() == Some(ALPN_H2) {
+        let conn = protocols.http2.serve_connection(TokioIo::new(stream), service);
+        drive(conn, |c| c.graceful_shutdown(), &progress, idle_timeout, &mut stop).await
+    } else {
+        let conn = protocols.http1.serve_connection(TokioIo::new(stream), service);
+        drive(conn, |c| c.graceful_shutdown(), &progress, idle_timeout, &mut stop).await
+    }
+}
+
+/// Run one connection (of either protocol) to its end: close it when no byte has moved for the idle
+/// timeout, and ask it to finish gracefully once the server stops.
+async fn drive<C>(
+    conn: C,
+    graceful: impl Fn(Pin<&mut C>),
+    progress: &AtomicU64,
+    idle_timeout: Duration,
+    stop: &mut watch::Receiver<bool>,
+) where
+    C: Future<Output = hyper::Result<()>>,
+{
     tokio::pin!(conn);
     let idle = tokio::time::sleep(idle_timeout);
     tokio::pin!(idle);
     let mut seen = 0;
     let mut stopping = *stop.borrow();
     if stopping {
-        conn.as_mut().graceful_shutdown();
+        graceful(conn.as_mut());
     }
     loop {
         tokio::select! {
@@ -150,7 +206,7 @@ async fn serve_connection(
             changed = stop.changed(), if !stopping => {
                 stopping = true;
                 if changed.is_ok() {
-                    conn.as_mut().graceful_shutdown();
+                    graceful(conn.as_mut());
                 }
             }
             () = &mut idle => {

@@ -1,5 +1,6 @@
 //! The delivery server: [`run`] takes an already-bound listener, a [`Config`] and a shutdown future, and
-//! serves the assets root over HTTP/1.1 until the future resolves. It depends on `layout` and
+//! serves the assets root over HTTP/1.1 (or, with a certificate, HTTPS with HTTP/2 and HTTP/1.1 by
+//! ALPN) until the future resolves. It depends on `layout` and
 //! `signing`, never on the pipeline or the CLI. Reading order:
 //!
 //! - `config` (the plain settings) -> `state` (what all connections share) -> `conn` (accept loop,
@@ -8,7 +9,7 @@
 //!   the route), `files` (confined opens and the cache-or-disk lookup) with `identity` (versions and
 //!   errors), `cache` and `chunks` (budgeted large-file reads), `conditional` and `range` (pure
 //!   decisions), `body` (what hyper sends), `mime`, `cors`, `player` (the watch page)
-//! - `transport`: the socket wrapper and the sealed-memfd/`sendfile` corner
+//! - `transport`: the socket wrapper, the sealed-memfd/`sendfile` corner and the TLS certificates
 //! - `access` and `stats`: the access log and the `/stats` counters
 
 pub mod access;
@@ -34,4 +35,5 @@ pub mod transport;
 pub use config::{Config, DEFAULT_CACHE_CONTROL_MEDIA, DEFAULT_CACHE_CONTROL_PLAYLIST};
 pub use conn::run;
 pub use state::Shared;
+pub use transport::tls::{Certificates, TlsError};
 pub use transport::SENDFILE_MIN_CONNECTIONS;

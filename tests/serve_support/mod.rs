@@ -1,8 +1,12 @@
 //! Helpers for the `serve_*` tests: an in-process server on a listener bound to 127.0.0.1:0 (kept, never
 //! re-bound), a tiny assets root with known bytes, and a raw HTTP/1.1 client so tests control every
-//! byte of the request (paths with `..`, odd headers) and see every byte of the reply.
+//! byte of the request (paths with `..`, odd headers) and see every byte of the reply. A server can
+//! also run over TLS ([`Transport`]), and [`over_every_transport!`] runs one test body over plain
+//! HTTP/1.1, HTTP/1.1 over TLS and HTTP/2, so the same assertions hold on all three.
 
 #![allow(dead_code)]
+
+pub mod tls;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,10 +15,46 @@ use std::time::Duration;
 
 use playtube::server::{self, Config};
 
+/// How a test talks to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// HTTP/1.1 on the bare socket.
+    Plain,
+    /// HTTP/1.1 over TLS (ALPN `http/1.1`).
+    Tls,
+    /// HTTP/2 over TLS (ALPN `h2`).
+    H2,
+}
+
+/// Define, for each named `fn NAME(t: Transport)`, a module `NAME` with the tests `plain`, `tls_http1`
+/// and `http2` that run it over each transport.
+#[macro_export]
+macro_rules! over_every_transport {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn plain() {
+                super::$name($crate::serve_support::Transport::Plain)
+            }
+            #[test]
+            fn tls_http1() {
+                super::$name($crate::serve_support::Transport::Tls)
+            }
+            #[test]
+            fn http2() {
+                super::$name($crate::serve_support::Transport::H2)
+            }
+        }
+    )*};
+}
+
 /// A server running on its own thread with its own runtime, stopped (gracefully) on `stop` or drop.
 pub struct TestServer {
     pub addr: SocketAddr,
     pub root: tempfile::TempDir,
+    pub transport: Transport,
+    /// With TLS: the certificate the server presents (and the folder holding its PEM files).
+    pub tls: Option<(tls::Pem, tempfile::TempDir)>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
@@ -32,8 +72,29 @@ impl TestServer {
         root: tempfile::TempDir,
         tweak: impl FnOnce(&mut Config),
     ) -> TestServer {
+        TestServer::start_on_over(Transport::Plain, listener, root, tweak)
+    }
+
+    /// Like [`start`](Self::start), serving over `transport` (TLS with a fresh self-signed certificate).
+    pub fn start_over(transport: Transport, root: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        TestServer::start_on_over(transport, listener, root, tweak)
+    }
+
+    pub fn start_on_over(
+        transport: Transport,
+        listener: std::net::TcpListener,
+        root: tempfile::TempDir,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let mut config = Config::new(root.path());
         config.access_log = false;
+        let tls = (transport != Transport::Plain).then(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let pem = tls::Pem::make(dir.path(), "server", 1);
+            config.tls = Some(server::Certificates::load(&pem.cert, &pem.key).expect("load the test certificate"));
+            (pem, dir)
+        });
         tweak(&mut config);
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -48,11 +109,29 @@ impl TestServer {
                 .await
             })
         });
-        TestServer { addr, root, stop: Some(tx), thread: Some(thread) }
+        TestServer { addr, root, transport, tls, stop: Some(tx), thread: Some(thread) }
     }
 
     pub fn with_assets(tweak: impl FnOnce(&mut Config)) -> TestServer {
         TestServer::start(assets(), tweak)
+    }
+
+    pub fn with_assets_over(transport: Transport, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_over(transport, assets(), tweak)
+    }
+
+    /// The DER of the certificate this server was started with (TLS transports only).
+    pub fn cert_der(&self) -> &[u8] {
+        &self.tls.as_ref().expect("a TLS test server").0.der
+    }
+
+    /// One request over this server's transport, on a fresh connection.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
+        match self.transport {
+            Transport::Plain => request(self.addr, method, path, headers),
+            Transport::Tls => tls::send_raw_tls(self.addr, self.cert_der(), &raw_request(method, path, headers)).0,
+            Transport::H2 => tls::H2::connect(self.addr, self.cert_der()).request(method, path, headers),
+        }
     }
 
     pub fn path(&self, rel: &str) -> std::path::PathBuf {
@@ -84,11 +163,11 @@ impl TestServer {
     }
 
     pub fn get(&self, path: &str) -> Resp {
-        request(self.addr, "GET", path, &[])
+        self.request("GET", path, &[])
     }
 
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
-        request(self.addr, "GET", path, headers)
+        self.request("GET", path, headers)
     }
 
     pub fn stats(&self) -> serde_json::Value {
@@ -126,12 +205,17 @@ impl Resp {
 
 /// Send one request with `Connection: close` and read the whole reply.
 pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
+    send_raw(addr, &raw_request(method, path, headers))
+}
+
+/// The bytes of one HTTP/1.1 request with `Connection: close`.
+pub fn raw_request(method: &str, path: &str, headers: &[(&str, &str)]) -> Vec<u8> {
     let mut raw = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
     for (k, v) in headers {
         raw.push_str(&format!("{k}: {v}\r\n"));
     }
     raw.push_str("\r\n");
-    send_raw(addr, raw.as_bytes())
+    raw.into_bytes()
 }
 
 /// Send raw bytes and parse whatever comes back until the server closes.

@@ -1,10 +1,12 @@
 //! How bytes reach the socket: [`Socket`], the wrapper every connection's `TcpStream` goes through,
 //! counts reads and writes for the idle watchdog and, under high concurrency, sends bytes that lie in
 //! a sealed cached chunk with `sendfile` instead of `writev` (`sealed.rs`, the one module with
-//! `unsafe`). It does not decide what to send (`handler.rs`) nor how long a connection may live
+//! `unsafe`); with TLS (`tls.rs`, the certificate store and acceptor) the socket carries ciphertext and
+//! every byte goes through the TLS stream instead. It does not decide what to send (`handler.rs`) nor how long a connection may live
 //! (`conn.rs`).
 
 pub mod sealed;
+pub mod tls;
 
 use std::io;
 use std::pin::Pin;
