@@ -21,7 +21,7 @@ use crate::layout::{
     THUMB_FILE,
 };
 use crate::pipeline::encode::{self, EncodePlan, HlsOptions, Remux, SegmentPlan};
-use crate::pipeline::ladder::{self, Rung, SourceShape};
+use crate::pipeline::ladder::{self, Rendition, Rung, SourceShape};
 use crate::pipeline::package::{self, RungPackage};
 use crate::pipeline::probe::{self, MediaInfo};
 use crate::pipeline::process::FfmpegProgress;
@@ -359,47 +359,8 @@ fn encode_source(
     timings.encode = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let finish = || -> anyhow::Result<_> {
-        let mut rendition_outs = Vec::new();
-        if products.renditions {
-            for r in &renditions {
-                let path = stage.rendition(&r.quality);
-                let bytes =
-                    std::fs::metadata(&path).with_context(|| format!("ffmpeg did not write {}", path.display()))?.len();
-                let bit_rate = info.duration.filter(|d| *d > 0.0).map(|d| (bytes as f64 * 8.0 / d) as u64).unwrap_or(0);
-                rendition_outs.push(RenditionOut {
-                    quality: r.quality.to_string(),
-                    path: rendition_path(&r.quality),
-                    width: r.width,
-                    height: r.height,
-                    bytes,
-                    bit_rate,
-                });
-            }
-        }
-        let hls = if products.hls {
-            let qualities: Vec<Quality> = renditions.iter().map(|r| r.quality.clone()).collect();
-            Some(hls_out(plan, package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type)?))
-        } else {
-            None
-        };
-        if products.meta {
-            let meta = serde_json::to_vec_pretty(&info).context("serialising meta.json")?;
-            crate::atomic::write(&stage.meta(), &meta)
-                .with_context(|| format!("writing {}", stage.meta().display()))?;
-        }
-        if products.stream {
-            if remux == Remux::Off {
-                let best = stage.rendition(&renditions.last().expect("fit returns at least one rung").quality);
-                link_tree(&best, &stage.stream())?;
-            }
-            if !stage.stream().is_file() {
-                anyhow::bail!("stream.mp4 was not written");
-            }
-        }
-        Ok((rendition_outs, hls))
-    };
-    let (rendition_outs, hls) = finish().map_err(|e| AssetError::at(Step::Finish, e))?;
+    let (rendition_outs, hls) =
+        write_products(plan, tools, &stage, &info, &renditions, remux).map_err(|e| AssetError::at(Step::Finish, e))?;
     if products.thumbnail {
         let th = Instant::now();
         let out = stage.thumb();
@@ -411,6 +372,54 @@ fn encode_source(
     make_readable(staging).map_err(|e| AssetError::at(Step::Finish, e))?;
     timings.finish = t.elapsed().as_secs_f64() - timings.thumbnail;
     Ok(BuiltAsset { duration: info.duration, timings, renditions: rendition_outs, hls })
+}
+/// After the encode: measure the renditions and the HLS package, write meta.json and stream.mp4.
+fn write_products(
+    plan: &AssetPlan,
+    tools: &Tools,
+    stage: &AssetDir,
+    info: &MediaInfo,
+    renditions: &[Rendition],
+    remux: Remux,
+) -> anyhow::Result<(Vec<RenditionOut>, Option<HlsOut>)> {
+    let products = plan.products;
+    let mut rendition_outs = Vec::new();
+    if products.renditions {
+        for r in renditions {
+            let path = stage.rendition(&r.quality);
+            let bytes =
+                std::fs::metadata(&path).with_context(|| format!("ffmpeg did not write {}", path.display()))?.len();
+            let bit_rate = info.duration.filter(|d| *d > 0.0).map(|d| (bytes as f64 * 8.0 / d) as u64).unwrap_or(0);
+            rendition_outs.push(RenditionOut {
+                quality: r.quality.to_string(),
+                path: rendition_path(&r.quality),
+                width: r.width,
+                height: r.height,
+                bytes,
+                bit_rate,
+            });
+        }
+    }
+    let hls = if products.hls {
+        let qualities: Vec<Quality> = renditions.iter().map(|r| r.quality.clone()).collect();
+        Some(hls_out(plan, package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type)?))
+    } else {
+        None
+    };
+    if products.meta {
+        let meta = serde_json::to_vec_pretty(info).context("serialising meta.json")?;
+        crate::atomic::write(&stage.meta(), &meta).with_context(|| format!("writing {}", stage.meta().display()))?;
+    }
+    if products.stream {
+        if remux == Remux::Off {
+            let best = stage.rendition(&renditions.last().expect("fit returns at least one rung").quality);
+            link_tree(&best, &stage.stream())?;
+        }
+        if !stage.stream().is_file() {
+            anyhow::bail!("stream.mp4 was not written");
+        }
+    }
+    Ok((rendition_outs, hls))
 }
 
 fn duration_ms(duration: Option<f64>) -> u64 {
