@@ -19,12 +19,14 @@ pub mod config;
 pub mod exit;
 pub mod inputs;
 pub mod layout;
+pub mod m3u8;
 pub mod mime;
 pub mod pipeline;
 pub mod server;
 pub mod signing;
 pub mod storage;
 pub mod ui;
+pub mod units;
 
 use cli::{Cli, Command};
 use config::Settings;

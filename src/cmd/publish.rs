@@ -14,8 +14,8 @@ use crate::exit::{Code, UsageError};
 use crate::layout::{AssetDir, AssetId, Layout, ObjectLayout};
 use crate::storage::blocking::BlockingStore;
 use crate::storage::{Location, PublishOptions, PublishOutcome, PublishProgress};
-use crate::ui::human_bytes;
-use crate::ui::progress::Progress;
+use crate::ui::progress::Bars;
+use crate::units::human_bytes;
 
 /// One asset's result, as printed with `--json`.
 #[derive(Debug, Serialize)]
@@ -76,7 +76,7 @@ pub fn run(settings: &Settings, args: &PublishArgs) -> anyhow::Result<Code> {
         }
     }
 
-    let progress = Progress::new(output);
+    let progress = Bars::new(output);
     let say = |line: &str| progress.suspend(|| output.print(&format!("{line}\n")));
     let mut reports = Vec::new();
     for (id, dir) in assets {

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::serve::{parse_size, Size};
+use super::serve::Size;
 use super::Settings;
 use crate::exit::UsageError;
 use crate::mime::{self, CachePolicy};
 use crate::storage::{self, StorageOptions};
+use crate::units::parse_size;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -32,6 +32,7 @@ use tokio::io::AsyncReadExt;
 use super::{Error, Store, MAX_POINTER_BYTES};
 use crate::layout::{self, AssetId, VersionId};
 use crate::mime::{self, CachePolicy};
+use crate::units::unix_now;
 
 /// The pointer object: which version of the asset readers must use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,17 +174,14 @@ fn scan(dir: &Path) -> Result<Vec<LocalFile>, Error> {
     Ok(files)
 }
 
-fn unix_now() -> Duration {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
-}
-
 /// A fresh version id: `<unix milliseconds, 13 digits>-<8 random hex>`, sorting by publish time.
 pub fn new_version() -> VersionId {
     use std::hash::{BuildHasher, Hasher};
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(unix_now().as_nanos());
+    hasher.write_u128(since_epoch.as_nanos());
     hasher.write_u32(std::process::id());
-    let id = format!("{:013}-{:08x}", unix_now().as_millis(), hasher.finish() as u32);
+    let id = format!("{:013}-{:08x}", since_epoch.as_millis(), hasher.finish() as u32);
     VersionId::parse(&id).expect("digits, '-' and hex are valid")
 }
 
@@ -236,7 +234,7 @@ impl Store {
 
         // The commit point: one small object, written after every file of the version exists.
         let prior = self.pointer(id).await?;
-        let now = unix_now().as_secs();
+        let now = unix_now();
         let mut retired = Vec::new();
         if let Some((p, _)) = &prior {
             retired.push(Retired { version: p.version.clone(), at: now });
@@ -393,7 +391,7 @@ impl Store {
             entry.1 = entry.1.max(meta.last_modified.timestamp());
             entry.0.push(meta.location);
         }
-        let now = unix_now().as_secs() as i64;
+        let now = unix_now() as i64;
         let keep: BTreeSet<&str> = [Some(current.version.as_str()), current.previous()].into_iter().flatten().collect();
         let mut doomed = Vec::new();
         let mut removed = 0;
