@@ -26,7 +26,7 @@ pub mod files;
 pub mod handler;
 pub mod host;
 pub mod identity;
-pub mod mime;
+pub use crate::mime;
 pub mod player;
 pub mod range;
 pub mod route;

@@ -24,6 +24,7 @@ pub fn playtube_in(cwd: &Path) -> Command {
         let key = key.to_string_lossy().into_owned();
         if key.starts_with("PLAYTUBE_")
             || key.starts_with("VIDEO_")
+            || key.starts_with("AWS_")
             || matches!(key.as_str(), "GO_VIDEO_SECRET_KEY" | "ALLOWED_ORIGINS" | "HLS_SEGMENT_DURATION")
         {
             cmd.env_remove(&key);
