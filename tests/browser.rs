@@ -3,10 +3,10 @@
 //! made by `playtube prepare` from `fixtures/landscape.mp4` (360p + 480p): the binary openly, with
 //! signatures required (links from `playtube sign`) and as the media origin of a page served by another
 //! origin (its JSON access log is checked too), and in-process servers for the page origin and the
-//! fallback and error cases. What is checked and how is in `browser/scenario.rs`; the WebDriver client
+//! fallback and error cases; and the binary over HTTPS with a self-signed certificate, where the page
+//! and its media must come over HTTP/2. What is checked and how is in `browser/scenario.rs`; the WebDriver client
 //! is `browser/webdriver.rs`, the child-process server `browser/served.rs`.
-//! Skipped, with the reason printed, only when chromium or chromedriver is not installed (CI installs
-//! both, see `.ci/run`).
+//! Without chromium or chromedriver the tests FAIL and say what to install (`.ci/run` installs both).
 
 mod common;
 #[path = "browser/scenario.rs"]
@@ -95,13 +95,12 @@ fn origin(listener: &TcpListener) -> String {
     format!("http://{}", listener.local_addr().unwrap())
 }
 
-/// chromedriver and one browser session, or `None` (with the reason printed) without chromium.
-fn browser() -> Option<webdriver::Driver> {
-    if let Some(why) = webdriver::missing_browser() {
-        eprintln!("SKIPPED browser test: {why}");
-        return None;
-    }
-    Some(webdriver::Driver::start().expect("start chromedriver"))
+/// chromedriver, ready to open chromium sessions; fails the test, naming the packages, when either
+/// is not installed.
+fn browser() -> webdriver::Driver {
+    let chromium = common::required_tool("chromium", "chromium chromium-driver");
+    let chromedriver = common::required_tool("chromedriver", "chromium chromium-driver");
+    webdriver::Driver::start(&chromedriver, &chromium).expect("start chromedriver")
 }
 
 /// The server's side of a run: every access-log line since the last call; none may be a 4xx or 5xx.
@@ -116,7 +115,7 @@ fn check_server_log(label: &str, server: &served::Served) -> usize {
 
 #[test]
 fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
-    let Some(driver) = browser() else { return };
+    let driver = browser();
     let profile = tempfile::tempdir().unwrap();
     let session = driver.session(profile.path()).expect("start chromium");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch-page-playing.png");
@@ -183,7 +182,7 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
 
 #[test]
 fn watch_page_falls_back_to_native_hls_or_progressive_and_explains_errors() {
-    let Some(driver) = browser() else { return };
+    let driver = browser();
     let profile = tempfile::tempdir().unwrap();
     let session = driver.session(profile.path()).expect("start chromium");
 
@@ -258,4 +257,35 @@ fn watch_page_falls_back_to_native_hls_or_progressive_and_explains_errors() {
     println!("[unsigned link] message: {text}");
     assert!(text.contains("needs a signed link"), "{text}");
     drop((page, media, server, signed));
+}
+
+#[test]
+fn watch_page_plays_over_https_with_http2() {
+    let driver = browser();
+    let profile = tempfile::tempdir().unwrap();
+    // The certificate is self-signed, made by the test; chromium is told to accept it.
+    let session = driver.session_with(profile.path(), &["--ignore-certificate-errors"]).expect("start chromium");
+    let pem_dir = tempfile::tempdir().unwrap();
+    let pem = serve_support::tls::Pem::make(pem_dir.path(), "server", 1);
+    let root = assets();
+    let (cert, key) = (pem.cert.display().to_string(), pem.key.display().to_string());
+    let server = served::Served::start(root.path(), &["--tls-cert", &cert, "--tls-key", &key], &[]);
+    let url = server.url();
+    assert!(url.starts_with("https://"), "{url}");
+    let run =
+        scenario::play_and_check(&session, "https", &format!("{url}/watch/{ID}"), std::slice::from_ref(&url), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+    println!("{run}");
+    check_server_log("https", &server);
+    // The page and every media request went over HTTP/2 (ALPN h2), as the browser reports it.
+    let protocols = session
+        .js(
+            "return [performance.getEntriesByType('navigation')[0].nextHopProtocol]
+                 .concat(performance.getEntriesByType('resource').map(e => e.nextHopProtocol));",
+            &[],
+        )
+        .expect("read the resource timing entries");
+    let protocols: Vec<&str> = protocols.as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    println!("[https] protocols of the page and its resources: {protocols:?}");
+    assert!(protocols.len() >= 2 && protocols.iter().all(|p| *p == "h2"), "{protocols:?}");
 }

@@ -1,11 +1,12 @@
 //! The `playtube serve` and `playtube stats` binaries end to end: listening on 127.0.0.1:0 and
 //! announcing the address, the access log (JSON, path without query), settings layering through real
-//! flags/env/file, SIGTERM/SIGINT giving exit 0, and the stats table and JSON.
+//! flags/env/file, SIGTERM/SIGINT giving exit 0, HTTPS with the certificate re-read on SIGHUP, and the
+//! stats table and JSON.
 
 mod common;
 mod serve_support;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -51,8 +52,8 @@ impl Served {
             }
         });
         let mut served = Served { child, addr: "127.0.0.1:1".parse().unwrap(), lines, _root: root };
-        let announce = served.wait_for("on http://");
-        let addr = announce.split("http://").nth(1).unwrap().split_whitespace().next().unwrap();
+        let announce = served.wait_for(" on http");
+        let addr = announce.split("://").nth(1).unwrap().split_whitespace().next().unwrap();
         served.addr = addr.parse().unwrap();
         served
     }
@@ -160,6 +161,33 @@ fn sigterm_stops_the_server_with_exit_0() {
     assert_eq!(request(s.addr, "GET", "/health", &[]).status, 200);
     s.signal("TERM");
     assert_eq!(s.wait(), 0);
+}
+
+#[test]
+fn sigterm_stops_the_server_while_requests_hit_a_fifo() {
+    let s = Served::start(&["--access-log", "false"], &[], None);
+    let fifo = s._root.path().join("abc/stream.mp4");
+    std::fs::remove_file(&fifo).unwrap();
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success(), "mkfifo runs");
+    let addr = s.addr;
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut c = std::net::TcpStream::connect(addr).unwrap();
+                c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                let _ = c.write_all(b"GET /stream/abc HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+                let mut buf = Vec::new();
+                let _ = c.read_to_end(&mut buf);
+            })
+        })
+        .collect();
+    // Let the four requests reach the server before the signal.
+    std::thread::sleep(Duration::from_millis(300));
+    s.signal("TERM");
+    assert_eq!(s.wait(), 0);
+    for c in clients {
+        c.join().unwrap();
+    }
 }
 
 #[test]
@@ -282,4 +310,63 @@ fn serve_on_an_address_in_use_exits_2_with_a_hint() {
         .code(2)
         .stderr(predicates::str::contains(format!("cannot listen on {addr}")))
         .stderr(predicates::str::contains("hint: pick another address"));
+}
+
+#[test]
+fn sighup_gives_new_connections_the_new_certificate_and_open_ones_keep_working() {
+    use serve_support::tls::{send_raw_tls, Pem, H2};
+    let dir = tempfile::tempdir().unwrap();
+    let first = Pem::make(dir.path(), "server", 1);
+    let (cert, key) = (first.cert.display().to_string(), first.key.display().to_string());
+    let s = Served::start(&["--tls-cert", &cert, "--tls-key", &key], &[], None);
+
+    // A connection opened before the reload (HTTP/2, trusting only the first certificate).
+    let mut open = H2::connect(s.addr, &first.der);
+    assert_eq!(open.peer, first.der);
+    assert_eq!(open.request("GET", "/health", &[]).status, 200);
+
+    // Replace both files (as certbot does) and send SIGHUP.
+    let second = Pem::make(dir.path(), "next", 2);
+    std::fs::rename(&second.cert, &first.cert).unwrap();
+    std::fs::rename(&second.key, &first.key).unwrap();
+    s.signal("HUP");
+    s.wait_for("TLS certificate reloaded");
+
+    // New connections get serial 2 (the client trusts only it), over HTTP/2 and HTTP/1.1.
+    let fresh = H2::connect(s.addr, &second.der);
+    assert_eq!(fresh.peer, second.der);
+    let (resp, peer) = send_raw_tls(s.addr, &second.der, &raw_request("GET", "/thumb/abc", &[]));
+    assert_eq!((resp.status, peer), (200, second.der.clone()));
+    assert_eq!(resp.body, pattern(3_000, 7));
+    // The connection opened before keeps working, on its old certificate.
+    let r = open.request("GET", "/stream/abc", &[("Range", "bytes=10-19")]);
+    assert_eq!((r.status, r.body), (206, pattern(STREAM_LEN, 1)[10..20].to_vec()));
+
+    // A broken file on the next SIGHUP keeps the current pair and says why.
+    std::fs::write(&first.cert, "not a certificate\n").unwrap();
+    s.signal("HUP");
+    assert!(s.wait_for("not reloaded").contains("server.crt"));
+    assert_eq!(H2::connect(s.addr, &second.der).peer, second.der);
+
+    s.signal("TERM");
+    assert_eq!(s.wait(), 0);
+}
+
+#[test]
+fn serve_with_a_bad_certificate_exits_2_naming_the_file() {
+    let root = assets();
+    let dir = tempfile::tempdir().unwrap();
+    let pem = serve_support::tls::Pem::make(dir.path(), "server", 1);
+    std::fs::write(&pem.cert, "-----BEGIN NOTHING-----\n").unwrap();
+    let (mut cmd, _dir) = common::playtube();
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--root"])
+        .arg(root.path())
+        .arg("--tls-cert")
+        .arg(&pem.cert)
+        .arg("--tls-key")
+        .arg(&pem.key)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("server.crt"))
+        .stderr(predicates::str::contains("hint: pass a PEM certificate chain"));
 }

@@ -51,6 +51,9 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
         .max_header_size(cfg.max_header_bytes)
         .max_buf_size(cfg.max_header_bytes.max(64 << 10))
         .writev(true)
+        // A client may send its requests and then shut down its sending side: answer every request
+        // received completely before the FIN (as nginx does) instead of closing at the EOF.
+        .half_close(true)
         .keep_alive(true);
     let mut h2 = http2::Builder::new(TokioExecutor::new());
     h2.timer(TokioTimer::new())
@@ -132,24 +135,28 @@ async fn serve_connection(
     let _active = ActiveGuard(Arc::clone(&shared.stats));
     // The peer address travels with each request, for links bound to a client address.
     let peer = stream.peer_addr().ok().map(auth::Peer);
-    let progress = Arc::new(AtomicU64::new(0));
+    let idle = Idle {
+        epoch: std::time::Instant::now(),
+        last_moved: Arc::new(AtomicU64::new(0)),
+        timeout: shared.config.idle_timeout,
+    };
     // Under TLS the socket carries ciphertext: cached chunks cannot go with sendfile.
     let sendfile_from = if protocols.tls.is_some() { u64::MAX } else { shared.config.sendfile_min_connections };
-    let socket = Socket::new(stream, Arc::clone(&progress), Arc::clone(&shared.stats), sendfile_from);
+    let socket =
+        Socket::new(stream, idle.epoch, Arc::clone(&idle.last_moved), Arc::clone(&shared.stats), sendfile_from);
     let service = {
         let shared = Arc::clone(&shared);
         hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
             if let Some(peer) = peer {
                 req.extensions_mut().insert(peer);
             }
-            let response = handler::handle(&shared, req);
-            std::future::ready(Ok::<_, std::convert::Infallible>(response))
+            let shared = Arc::clone(&shared);
+            async move { Ok::<_, std::convert::Infallible>(handler::handle(&shared, req).await) }
         })
     };
-    let idle_timeout = shared.config.idle_timeout;
     let Some(acceptor) = &protocols.tls else {
         let conn = protocols.http1.serve_connection(TokioIo::new(socket), service);
-        return drive(conn, |c| c.graceful_shutdown(), &progress, idle_timeout, &mut stop).await;
+        return drive(conn, |c| c.graceful_shutdown(), &idle, &mut stop).await;
     };
     // The handshake gets the same time as a request head, and gives way to shutdown.
     let handshake = tokio::time::timeout(shared.config.header_read_timeout, acceptor.accept(socket));
@@ -169,28 +176,34 @@ async fn serve_connection(
     };
     if stream.get_ref().1.alpn_protocol() == Some(ALPN_H2) {
         let conn = protocols.http2.serve_connection(TokioIo::new(stream), service);
-        drive(conn, |c| c.graceful_shutdown(), &progress, idle_timeout, &mut stop).await
+        drive(conn, |c| c.graceful_shutdown(), &idle, &mut stop).await
     } else {
         let conn = protocols.http1.serve_connection(TokioIo::new(stream), service);
-        drive(conn, |c| c.graceful_shutdown(), &progress, idle_timeout, &mut stop).await
+        drive(conn, |c| c.graceful_shutdown(), &idle, &mut stop).await
     }
+}
+
+/// The idle watchdog's view of a connection: the socket stores, in milliseconds since `epoch`, when a
+/// byte last moved either way.
+struct Idle {
+    epoch: std::time::Instant,
+    last_moved: Arc<AtomicU64>,
+    timeout: Duration,
 }
 
 /// Run one connection (of either protocol) to its end: close it when no byte has moved for the idle
 /// timeout, and ask it to finish gracefully once the server stops.
-async fn drive<C>(
-    conn: C,
-    graceful: impl Fn(Pin<&mut C>),
-    progress: &AtomicU64,
-    idle_timeout: Duration,
-    stop: &mut watch::Receiver<bool>,
-) where
+async fn drive<C>(conn: C, graceful: impl Fn(Pin<&mut C>), idle_watch: &Idle, stop: &mut watch::Receiver<bool>)
+where
     C: Future<Output = hyper::Result<()>>,
 {
     tokio::pin!(conn);
+    // The watchdog sleeps until "last byte moved + idle timeout" and re-arms to the new deadline when
+    // bytes moved meanwhile, so a connection is closed within a timer tick of N seconds without traffic.
+    let epoch = tokio::time::Instant::from_std(idle_watch.epoch);
+    let idle_timeout = idle_watch.timeout;
     let idle = tokio::time::sleep(idle_timeout);
     tokio::pin!(idle);
-    let mut seen = 0;
     let mut stopping = *stop.borrow();
     if stopping {
         graceful(conn.as_mut());
@@ -210,13 +223,13 @@ async fn drive<C>(
                 }
             }
             () = &mut idle => {
-                let now = progress.load(Ordering::Relaxed);
-                if now == seen {
+                let last = idle_watch.last_moved.load(Ordering::Relaxed);
+                let deadline = epoch + Duration::from_millis(last) + idle_timeout;
+                if tokio::time::Instant::now() >= deadline {
                     tracing::debug!("closing idle connection");
                     return;
                 }
-                seen = now;
-                idle.as_mut().reset(tokio::time::Instant::now() + idle_timeout);
+                idle.as_mut().reset(deadline);
             }
         }
     }

@@ -14,6 +14,8 @@ use std::time::Duration;
 pub struct Served {
     child: Child,
     pub addr: SocketAddr,
+    /// `http`, or `https` when started with a certificate.
+    pub scheme: String,
     log: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
@@ -47,11 +49,12 @@ impl Served {
                 }
             }
         });
-        let addr = loop {
+        let (scheme, addr) = loop {
             match rx.recv_timeout(Duration::from_secs(20)) {
-                Ok(line) if line.contains(" on http://") => {
-                    let rest = line.split(" on http://").nth(1).unwrap();
-                    break rest.split_whitespace().next().unwrap().parse().expect("announced address");
+                Ok(line) if line.contains(" on http://") || line.contains(" on https://") => {
+                    let (scheme, rest) = line.split(" on ").nth(1).unwrap().split_once("://").unwrap();
+                    let addr = rest.split_whitespace().next().unwrap().parse().expect("announced address");
+                    break (scheme.to_owned(), addr);
                 }
                 Ok(_) => continue,
                 Err(e) => {
@@ -60,11 +63,11 @@ impl Served {
                 }
             }
         };
-        Served { child, addr, log }
+        Served { child, addr, scheme, log }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The access-log entries so far as (path, status), and clears them. Waits a moment first: a line

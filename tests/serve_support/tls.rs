@@ -48,7 +48,13 @@ pub fn client_config(trusted: &[&[u8]], alpn: &[&[u8]]) -> Arc<rustls::ClientCon
     for der in trusted {
         roots.add(CertificateDer::from(der.to_vec())).unwrap();
     }
-    let mut config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    // The server's provider, named explicitly rather than relying on rustls' process default.
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Arc::new(config)
 }

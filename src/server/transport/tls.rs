@@ -58,11 +58,7 @@ impl Certificates {
     /// Read and check the pair once; errors name the file.
     pub fn load(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Result<Arc<Certificates>, TlsError> {
         let (cert_path, key_path) = (cert.into(), key.into());
-        // ring, because it builds with just a C compiler; rustls 0.23.48 marks it deprecated for lacking
-        // the post-quantum key exchange (X25519MLKEM768) that its aws-lc-rs provider has. Moving is
-        // this one line plus the crate features, once aws-lc-sys builds on the project's machines.
-        #[allow(deprecated)]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let pair = read_pair(&cert_path, &key_path, &provider)?;
         Ok(Arc::new(Certificates { cert_path, key_path, provider, current: RwLock::new(Arc::new(pair)) }))
     }
@@ -96,7 +92,7 @@ impl Certificates {
     pub fn acceptor(self: &Arc<Self>) -> tokio_rustls::TlsAcceptor {
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::clone(&self.provider))
             .with_safe_default_protocol_versions()
-            .expect("the ring provider supports the default protocol versions")
+            .expect("aws-lc-rs supports the default protocol versions")
             .with_no_client_auth()
             .with_cert_resolver(Arc::clone(self) as Arc<dyn ResolvesServerCert>);
         config.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP11.to_vec()];
