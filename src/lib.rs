@@ -8,6 +8,8 @@
 //! - `layout` is the one contract between the pipeline that writes assets and the server that reads them
 //! - `signing` (pure HMAC links: scheme, query parser, playlist rewriting) is shared by `cmd::sign` and
 //!   the server's gate (`server::auth`)
+//! - `queue` (Redis Streams job queue: job/event formats, claim, heartbeats, takeover, dead letters) knows
+//!   nothing of the CLI or the pipeline; the `enqueue`/`worker`/`jobs` commands join it to the pipeline
 //! - `ui` decides how things print; `exit` maps outcomes to exit codes; `atomic` makes outputs atomic
 
 pub mod atomic;
@@ -18,6 +20,7 @@ pub mod exit;
 pub mod inputs;
 pub mod layout;
 pub mod pipeline;
+pub mod queue;
 pub mod server;
 pub mod signing;
 pub mod ui;
