@@ -141,7 +141,7 @@ pub struct SegmentArgs {
 
     /// Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment.
     #[arg(long, value_enum, value_name = "TYPE")]
-    pub segment_type: Option<crate::config::pipeline::SegmentType>,
+    pub segment_type: Option<crate::layout::SegmentType>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,8 @@
 //! The asset layout on disk: the one place that knows where a video's files live under an assets root.
 //! Written by the pipeline, read by the server; both go through these types so the file names are
 //! defined once. It validates names (ids, qualities, segment file names) so that a value that passed
-//! validation can never name a path outside its asset folder. It does no I/O except in `staging`.
+//! validation can never name a path outside its asset folder. It does no I/O except in `staging` and
+//! [`AssetDir::rendition_files`] (the one scan of a `renditions/` folder, in the one rendition order).
 //!
 //! ```text
 //! <root>/<id>/stream.mp4                    progressive, faststart
@@ -128,6 +129,39 @@ pub const MASTER_PLAYLIST: &str = "master.m3u8";
 pub const MEDIA_PLAYLIST: &str = "playlist.m3u8";
 pub const IFRAME_PLAYLIST: &str = "iframes.m3u8";
 
+/// The init segment of fMP4 packages, inside `hls/<quality>/`.
+pub const INIT_SEGMENT: &str = "init.mp4";
+
+/// The container of HLS segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentType {
+    /// MPEG-TS segments (.ts), the widest player support.
+    Ts,
+    /// CMAF-style fragmented MP4 segments (.m4s) with an init segment.
+    Fmp4,
+}
+
+impl SegmentType {
+    /// The segment file name pattern (ffmpeg's `%05d` numbering) inside `hls/<quality>/`.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            SegmentType::Ts => "seg_%05d.ts",
+            SegmentType::Fmp4 => "seg_%05d.m4s",
+        }
+    }
+}
+
+/// `renditions/<quality>.mp4`, relative to the asset folder (as ffmpeg and `--json` name it).
+pub fn rendition_path(quality: &Quality) -> String {
+    format!("{RENDITIONS_DIR}/{quality}.mp4")
+}
+
+/// `hls/master.m3u8`, relative to the asset folder.
+pub fn master_path() -> String {
+    format!("{HLS_DIR}/{MASTER_PLAYLIST}")
+}
+
 /// The assets root.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -155,6 +189,13 @@ impl Layout {
         std::fs::create_dir_all(&self.root)?;
         crate::atomic::StagingDir::new_in(&self.root, &format!(".{id}.partial-"))
     }
+}
+
+/// One `renditions/<quality>.mp4` found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenditionFile {
+    pub quality: Quality,
+    pub bytes: u64,
 }
 
 /// The paths of one asset's files, rooted at its folder (final or staging).
@@ -189,7 +230,24 @@ impl AssetDir {
     }
 
     pub fn rendition(&self, quality: &Quality) -> PathBuf {
-        self.renditions_dir().join(format!("{quality}.mp4"))
+        self.dir.join(rendition_path(quality))
+    }
+
+    /// The renditions on disk (`renditions/<quality>.mp4` with a valid quality name), in the one
+    /// rendition order: by the number the name starts with (`360p` before `1080p`), then by size, then
+    /// by name. An empty list when the folder holds none; an error when it cannot be read.
+    pub fn rendition_files(&self) -> std::io::Result<Vec<RenditionFile>> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(self.renditions_dir())?.flatten() {
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            let Some(Ok(quality)) = name.strip_suffix(".mp4").map(Quality::parse) else { continue };
+            found.push(RenditionFile { quality, bytes: entry.metadata().map(|m| m.len()).unwrap_or(0) });
+        }
+        found.sort_by_key(|r| {
+            let digits: String = r.quality.as_str().chars().take_while(char::is_ascii_digit).collect();
+            (digits.parse::<u64>().unwrap_or(u64::MAX), r.bytes, r.quality.clone())
+        });
+        Ok(found)
     }
 
     pub fn hls_dir(&self) -> PathBuf {
@@ -262,5 +320,17 @@ mod tests {
         assert_eq!(asset.hls_playlist(&q), Path::new("/assets/abc/hls/720p/playlist.m3u8"));
         assert_eq!(asset.thumb(), Path::new("/assets/abc/thumb.jpg"));
         assert_eq!(asset.meta(), Path::new("/assets/abc/meta.json"));
+    }
+
+    #[test]
+    fn qualities_on_disk_are_listed_lowest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let asset = AssetDir::new(dir.path());
+        std::fs::create_dir(asset.renditions_dir()).unwrap();
+        for name in ["1080p.mp4", "360p.mp4", "720p.mp4", "notes.txt", "bad name.mp4"] {
+            std::fs::write(asset.renditions_dir().join(name), b"").unwrap();
+        }
+        let found: Vec<String> = asset.rendition_files().unwrap().iter().map(|r| r.quality.to_string()).collect();
+        assert_eq!(found, ["360p", "720p", "1080p"]);
     }
 }

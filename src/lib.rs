@@ -19,11 +19,13 @@ pub mod config;
 pub mod exit;
 pub mod inputs;
 pub mod layout;
+pub mod m3u8;
 pub mod pipeline;
 pub mod queue;
 pub mod server;
 pub mod signing;
 pub mod ui;
+pub mod units;
 
 use cli::{Cli, Command};
 use config::Settings;

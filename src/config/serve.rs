@@ -14,6 +14,7 @@ use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
 use crate::server;
 use crate::server::player::{MediaBase, PlayerSettings};
+use crate::units::parse_size;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
 
@@ -71,26 +72,6 @@ pub struct ServeSettings {
     pub workers: usize,
     pub log_format: LogFormat,
     pub server: server::Config,
-}
-
-/// `1048576`, `64KiB`, `1.5GiB`, `10MB`, `4k`: binary suffixes (K/KiB = 1024), SI for `kB/MB/GB`.
-pub fn parse_size(raw: &str) -> Option<u64> {
-    let s = raw.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim() {
-        "" | "B" | "b" => 1.0,
-        "k" | "K" | "KiB" | "kiB" => 1024.0,
-        "M" | "m" | "MiB" => 1024.0 * 1024.0,
-        "G" | "g" | "GiB" => 1024.0 * 1024.0 * 1024.0,
-        "kB" | "KB" => 1e3,
-        "MB" => 1e6,
-        "GB" => 1e9,
-        _ => return None,
-    };
-    let bytes = value * mult;
-    (bytes.is_finite() && (0.0..1.8e19).contains(&bytes)).then_some(bytes as u64)
 }
 
 fn size_of(name: &str, value: &Size) -> Result<u64, UsageError> {
@@ -501,14 +482,5 @@ mod tests {
         assert!(format!("{err:#}").contains("VIDEO_CACHE_SIZE"), "{err:#}");
         let err = resolve(&["--root", "/r", "--addr", "localhost"], &[], "").unwrap_err();
         assert!(format!("{err:#}").contains("listen address"), "{err:#}");
-    }
-
-    #[test]
-    fn sizes_accept_binary_and_si_suffixes() {
-        assert_eq!(parse_size("1048576"), Some(1 << 20));
-        assert_eq!(parse_size("64KiB"), Some(64 << 10));
-        assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
-        assert_eq!(parse_size("10MB"), Some(10_000_000));
-        assert_eq!(parse_size("ten"), None);
     }
 }

@@ -8,11 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
 
-use crate::layout::{Quality, IFRAME_PLAYLIST, MASTER_PLAYLIST, MEDIA_PLAYLIST};
-use crate::pipeline::encode::INIT_SEGMENT;
+use crate::layout::{Quality, SegmentType, IFRAME_PLAYLIST, INIT_SEGMENT, MASTER_PLAYLIST, MEDIA_PLAYLIST};
 use crate::pipeline::hls::{self, IFrame, IFrameMap, Segment, Variant};
+use crate::pipeline::probe::raw;
 use crate::pipeline::process::ToolCommand;
 
 /// What was measured for one rung.
@@ -28,36 +27,6 @@ pub struct RungPackage {
     pub average_bandwidth: u64,
     pub codecs: String,
     pub frame_rate: f64,
-}
-
-#[derive(Debug, Deserialize)]
-struct ProbeOut {
-    #[serde(default)]
-    packets: Vec<Packet>,
-    #[serde(default)]
-    streams: Vec<Stream>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Packet {
-    stream_index: usize,
-    pts_time: Option<String>,
-    pos: Option<String>,
-    size: Option<String>,
-    #[serde(default)]
-    flags: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Stream {
-    index: usize,
-    codec_type: Option<String>,
-    codec_name: Option<String>,
-    profile: Option<String>,
-    width: Option<u32>,
-    height: Option<u32>,
-    r_frame_rate: Option<String>,
-    avg_frame_rate: Option<String>,
 }
 
 /// A video packet with its position inside the concatenation.
@@ -153,7 +122,13 @@ impl Measurement {
 
 /// Read the sizes and run one ffprobe over all segments of a rung (`dir` holds them, and `init.mp4`
 /// for fMP4).
-pub fn measure(ffprobe: &Path, dir: &Path, segments: &[Segment], fmp4: bool) -> anyhow::Result<Measurement> {
+pub fn measure(
+    ffprobe: &Path,
+    dir: &Path,
+    segments: &[Segment],
+    segment_type: SegmentType,
+) -> anyhow::Result<Measurement> {
+    let fmp4 = segment_type == SegmentType::Fmp4;
     let mut sizes = Vec::new();
     for s in segments {
         let path = dir.join(&s.uri);
@@ -177,7 +152,7 @@ pub fn measure(ffprobe: &Path, dir: &Path, segments: &[Segment], fmp4: bool) -> 
         .arg(format!("concat:{}", parts.join("|")))
         .current_dir(dir);
     let out = cmd.output().with_context(|| format!("probing the segments in {}", dir.display()))?;
-    let probed: ProbeOut = serde_json::from_slice(&out).context("reading ffprobe's packet list")?;
+    let probed: raw::Output = serde_json::from_slice(&out).context("reading ffprobe's packet list")?;
     let video = probed.streams.iter().find(|s| s.codec_type.as_deref() == Some("video"));
     let audio = probed.streams.iter().find(|s| s.codec_type.as_deref() == Some("audio"));
     let video_index = video.map(|v| v.index);
@@ -223,19 +198,20 @@ pub fn measure(ffprobe: &Path, dir: &Path, segments: &[Segment], fmp4: bool) -> 
 }
 
 /// Measure one rung folder (`hls/<quality>/` holding ffmpeg's playlist and segments), verify it,
-/// then write its media playlist and I-frame playlist. `fmp4` packages have an `init.mp4`.
+/// then write its media playlist and I-frame playlist. fMP4 packages have an `init.mp4`.
 pub fn finish_rung(
     ffprobe: &Path,
     dir: &Path,
     quality: &Quality,
-    fmp4: bool,
+    segment_type: SegmentType,
 ) -> anyhow::Result<(RungPackage, Variant)> {
+    let fmp4 = segment_type == SegmentType::Fmp4;
     let playlist = dir.join(MEDIA_PLAYLIST);
     let segments = segments_of(&playlist)?;
     if segments.is_empty() {
         bail!("{}: ffmpeg wrote no segments", playlist.display());
     }
-    let m = measure(ffprobe, dir, &segments, fmp4)?;
+    let m = measure(ffprobe, dir, &segments, segment_type)?;
     if m.codec_name.as_deref() != Some("h264") {
         bail!("{quality}: segments hold {:?} video, expected h264", m.codec_name);
     }
@@ -353,12 +329,17 @@ fn read_head(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Finish every rung under `hls_dir` and write the master playlist.
-pub fn finish(ffprobe: &Path, hls_dir: &Path, qualities: &[Quality], fmp4: bool) -> anyhow::Result<Vec<RungPackage>> {
+pub fn finish(
+    ffprobe: &Path,
+    hls_dir: &Path,
+    qualities: &[Quality],
+    segment_type: SegmentType,
+) -> anyhow::Result<Vec<RungPackage>> {
     // Rungs are independent: measure them side by side (ffprobe is single-threaded).
     let results: Vec<anyhow::Result<(RungPackage, Variant)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = qualities
             .iter()
-            .map(|q| scope.spawn(move || finish_rung(ffprobe, &hls_dir.join(q.as_str()), q, fmp4)))
+            .map(|q| scope.spawn(move || finish_rung(ffprobe, &hls_dir.join(q.as_str()), q, segment_type)))
             .collect();
         handles
             .into_iter()
@@ -373,7 +354,7 @@ pub fn finish(ffprobe: &Path, hls_dir: &Path, qualities: &[Quality], fmp4: bool)
         variants.push(variant);
     }
     let master: PathBuf = hls_dir.join(MASTER_PLAYLIST);
-    crate::atomic::write(&master, hls::master_playlist(&variants, fmp4).as_bytes())
+    crate::atomic::write(&master, hls::master_playlist(&variants, segment_type).as_bytes())
         .with_context(|| format!("writing {}", master.display()))?;
     Ok(reports)
 }
