@@ -432,6 +432,26 @@ fn sigterm_hands_an_unfinished_job_back_and_exits_0() {
 }
 
 #[test]
+fn sigterm_lets_a_job_finish_within_the_grace_period_and_exits_0() {
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    let url = server.url();
+    let mut q = queue(&server);
+    let mut w = Worker::start(home.path(), &url, "w", &["--grace", "120"]);
+    let jobs = enqueue(home.path(), &url, &root, &[common::fixture("landscape.mp4")], &FAST);
+    collect_events(&mut q, Duration::from_secs(120), |seen| count(seen, &jobs[0].0, "started") >= 1);
+    w.signal("-TERM");
+    let status = w.wait(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(0), "{}", w.log());
+    let events = q.events("0", 100, None).unwrap();
+    let done: Vec<_> = events.iter().filter(|(_, e)| e.kind.name() == "done").collect();
+    assert_eq!(done.len(), 1, "the job in hand finished: {}", w.log());
+    assert!(events.iter().all(|(_, e)| e.kind.name() != "requeued"));
+    probe_asset(home.path(), &root.join(&jobs[0].1));
+}
+
+#[test]
 fn queue_commands_fail_with_exit_2_naming_an_unreachable_url() {
     let home = tempfile::tempdir().unwrap();
     let url = format!("unix://{}/none.sock", home.path().display());

@@ -273,6 +273,9 @@ fn build_job(ctx: &Ctx<'_>, job: &Job, lease: &Lease) -> anyhow::Result<serde_js
     if !source.is_absolute() {
         bail!("source {} is not an absolute path (workers need a path they all share)", job.source);
     }
+    if !Path::new(&job.output).is_absolute() {
+        bail!("output {} is not an absolute path (workers need a root they all share)", job.output);
+    }
     let id = AssetId::parse(&job.asset)?;
     let layout = Layout::new(&job.output);
     let dir = layout.asset(&id);
