@@ -73,7 +73,11 @@ pub fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<Code> {
         Products::ALL,
         StreamCopy::WhenWebPlayable,
     )?;
-    Queue::connect(&q.queue).map_err(environment_error)?;
+    let mut queue = Queue::connect(&q.queue).map_err(environment_error)?;
+    // Workers that stopped or died an hour ago and hold nothing are forgotten, so `jobs` counts live ones.
+    if let Err(e) = queue.prune_workers(Duration::from_secs(3600)) {
+        settings.output.warn(e);
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     install_signals(stop.clone(), q.grace);
