@@ -490,4 +490,14 @@ fn jobs_lists_states_as_a_table_and_json() {
     assert_eq!(v["jobs"][0]["id"], jobs[0].0.as_str());
     assert_eq!(v["jobs"][0]["state"], "queued");
     assert_eq!(v["summary"]["waiting"], 1);
+    let out = playtube(home.path())
+        .args(["jobs", "--json", "--watch", "0.1", "--count", "2", "--queue", &url])
+        .output()
+        .unwrap();
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 2, "one JSON object per snapshot: {lines:?}");
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["jobs"][0]["id"], jobs[0].0.as_str());
+    }
 }
