@@ -108,7 +108,51 @@ pub fn run(
     let output = &settings.output;
     let mut outcome = BatchOutcome::default();
 
-    // Inputs: files and folders, or asset folders for --from-renditions.
+    let jobs = collect_jobs(args, inputs, output, &mut outcome)?;
+
+    let ctx = BatchCtx {
+        output,
+        plan,
+        tools,
+        layout: Layout::new(&args.out),
+        inputs,
+        force: args.force,
+        bars: Bars::new(output),
+    };
+    let mut results = run_pool(&ctx, &jobs, jobs_setting);
+    results.sort_by_key(|(i, _)| *i);
+    let mut done = Vec::new();
+    let mut interrupted = None;
+    for (_, result) in results {
+        match result {
+            Ok(r) => {
+                outcome.ok += 1;
+                done.push(r);
+            }
+            Err(err) if crate::exit::code_for(&err) == Code::Interrupted => interrupted = Some(err),
+            Err(_) => outcome.failed += 1,
+        }
+    }
+    if output.json {
+        output.print_json(&done)?;
+    }
+    if let Some(err) = interrupted {
+        return Err(err);
+    }
+    if crate::pipeline::process::interrupted() {
+        return Err(crate::exit::Interrupted.into());
+    }
+    Ok(outcome.code())
+}
+
+/// The batch's (input, asset id) pairs: files and folders expanded (or asset folders taken as they
+/// are for `--from-renditions`), each with a stable id. Bad inputs are reported into `outcome`.
+fn collect_jobs(
+    args: &TranscodeArgs,
+    inputs: Inputs,
+    output: &Output,
+    outcome: &mut BatchOutcome,
+) -> anyhow::Result<Vec<(PathBuf, AssetId)>> {
     let files: Vec<PathBuf> = if inputs == Inputs::AssetRenditions {
         args.inputs.clone()
     } else {
@@ -147,15 +191,17 @@ pub fn run(
         jobs.push((file, id));
     }
 
-    let ctx = BatchCtx {
-        output,
-        plan,
-        tools,
-        layout: Layout::new(&args.out),
-        inputs,
-        force: args.force,
-        bars: Bars::new(output),
-    };
+    Ok(jobs)
+}
+
+/// Build the jobs on up to `jobs_setting` threads, printing each result as it ends; results come
+/// back in input order.
+fn run_pool(
+    ctx: &BatchCtx<'_>,
+    jobs: &[(PathBuf, AssetId)],
+    jobs_setting: usize,
+) -> Vec<(usize, anyhow::Result<AssetResult>)> {
+    let output = ctx.output;
     let total = (jobs.len() > 1).then(|| ctx.bars.total(jobs.len() as u64));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, anyhow::Result<AssetResult>)>> = Mutex::new(Vec::new());
@@ -168,7 +214,7 @@ pub fn run(
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some((file, id)) = jobs.get(i) else { break };
-                let result = process_one(&ctx, file, id);
+                let result = process_one(ctx, file, id);
                 if let Err(err) = &result {
                     if crate::exit::code_for(err) != Code::Interrupted {
                         ctx.bars.suspend(|| output.error(format_args!("{}: {err:#}", file.display())));
@@ -190,30 +236,7 @@ pub fn run(
     if let Some(t) = total {
         t.finish_and_clear();
     }
-    let mut results = results.into_inner().expect("workers finished");
-    results.sort_by_key(|(i, _)| *i);
-    let mut done = Vec::new();
-    let mut interrupted = None;
-    for (_, result) in results {
-        match result {
-            Ok(r) => {
-                outcome.ok += 1;
-                done.push(r);
-            }
-            Err(err) if crate::exit::code_for(&err) == Code::Interrupted => interrupted = Some(err),
-            Err(_) => outcome.failed += 1,
-        }
-    }
-    if output.json {
-        output.print_json(&done)?;
-    }
-    if let Some(err) = interrupted {
-        return Err(err);
-    }
-    if crate::pipeline::process::interrupted() {
-        return Err(crate::exit::Interrupted.into());
-    }
-    Ok(outcome.code())
+    results.into_inner().expect("workers finished")
 }
 
 fn summary_line(r: &AssetResult) -> String {

@@ -21,7 +21,7 @@ use crate::layout::{
     THUMB_FILE,
 };
 use crate::pipeline::encode::{self, EncodePlan, HlsOptions, Remux, SegmentPlan};
-use crate::pipeline::ladder::{self, Rung, SourceShape};
+use crate::pipeline::ladder::{self, Rendition, Rung, SourceShape};
 use crate::pipeline::package::{self, RungPackage};
 use crate::pipeline::probe::{self, MediaInfo};
 use crate::pipeline::process::FfmpegProgress;
@@ -218,12 +218,20 @@ impl AssetError {
 
 /// Whether `asset` already holds every product of the plan (so a batch may skip it).
 pub fn is_finished(plan: &AssetPlan, asset: &AssetDir) -> bool {
+    let has_rendition = plan.products.renditions && asset.rendition_files().is_ok_and(|r| !r.is_empty());
+    is_finished_in(plan, has_rendition, &|rel| asset.dir().join(rel).is_file())
+}
+
+/// The same decision over any store (a local folder, an object-store listing): `has_rendition` says
+/// whether `renditions/` holds at least one `<quality>.mp4`, `has_file` whether a file exists at a path
+/// relative to the asset folder (`hls/master.m3u8`, `stream.mp4`, `thumb.jpg`, `meta.json`).
+pub fn is_finished_in(plan: &AssetPlan, has_rendition: bool, has_file: &dyn Fn(&str) -> bool) -> bool {
     let p = plan.products;
-    (!p.renditions || asset.rendition_files().is_ok_and(|r| !r.is_empty()))
-        && (!p.hls || asset.hls_master().is_file())
-        && (!p.stream || asset.stream().is_file())
-        && (!p.thumbnail || asset.thumb().is_file())
-        && (!p.meta || asset.meta().is_file())
+    (!p.renditions || has_rendition)
+        && (!p.hls || has_file(&master_path()))
+        && (!p.stream || has_file(STREAM_FILE))
+        && (!p.thumbnail || has_file(THUMB_FILE))
+        && (!p.meta || has_file(META_FILE))
 }
 
 /// Fill `staging` with hard links (or copies) to the entries of an existing asset that the plan
@@ -359,47 +367,8 @@ fn encode_source(
     timings.encode = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let finish = || -> anyhow::Result<_> {
-        let mut rendition_outs = Vec::new();
-        if products.renditions {
-            for r in &renditions {
-                let path = stage.rendition(&r.quality);
-                let bytes =
-                    std::fs::metadata(&path).with_context(|| format!("ffmpeg did not write {}", path.display()))?.len();
-                let bit_rate = info.duration.filter(|d| *d > 0.0).map(|d| (bytes as f64 * 8.0 / d) as u64).unwrap_or(0);
-                rendition_outs.push(RenditionOut {
-                    quality: r.quality.to_string(),
-                    path: rendition_path(&r.quality),
-                    width: r.width,
-                    height: r.height,
-                    bytes,
-                    bit_rate,
-                });
-            }
-        }
-        let hls = if products.hls {
-            let qualities: Vec<Quality> = renditions.iter().map(|r| r.quality.clone()).collect();
-            Some(hls_out(plan, package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type)?))
-        } else {
-            None
-        };
-        if products.meta {
-            let meta = serde_json::to_vec_pretty(&info).context("serialising meta.json")?;
-            crate::atomic::write(&stage.meta(), &meta)
-                .with_context(|| format!("writing {}", stage.meta().display()))?;
-        }
-        if products.stream {
-            if remux == Remux::Off {
-                let best = stage.rendition(&renditions.last().expect("fit returns at least one rung").quality);
-                link_tree(&best, &stage.stream())?;
-            }
-            if !stage.stream().is_file() {
-                anyhow::bail!("stream.mp4 was not written");
-            }
-        }
-        Ok((rendition_outs, hls))
-    };
-    let (rendition_outs, hls) = finish().map_err(|e| AssetError::at(Step::Finish, e))?;
+    let (rendition_outs, hls) =
+        write_products(plan, tools, &stage, &info, &renditions, remux).map_err(|e| AssetError::at(Step::Finish, e))?;
     if products.thumbnail {
         let th = Instant::now();
         let out = stage.thumb();
@@ -411,6 +380,54 @@ fn encode_source(
     make_readable(staging).map_err(|e| AssetError::at(Step::Finish, e))?;
     timings.finish = t.elapsed().as_secs_f64() - timings.thumbnail;
     Ok(BuiltAsset { duration: info.duration, timings, renditions: rendition_outs, hls })
+}
+/// After the encode: measure the renditions and the HLS package, write meta.json and stream.mp4.
+fn write_products(
+    plan: &AssetPlan,
+    tools: &Tools,
+    stage: &AssetDir,
+    info: &MediaInfo,
+    renditions: &[Rendition],
+    remux: Remux,
+) -> anyhow::Result<(Vec<RenditionOut>, Option<HlsOut>)> {
+    let products = plan.products;
+    let mut rendition_outs = Vec::new();
+    if products.renditions {
+        for r in renditions {
+            let path = stage.rendition(&r.quality);
+            let bytes =
+                std::fs::metadata(&path).with_context(|| format!("ffmpeg did not write {}", path.display()))?.len();
+            let bit_rate = info.duration.filter(|d| *d > 0.0).map(|d| (bytes as f64 * 8.0 / d) as u64).unwrap_or(0);
+            rendition_outs.push(RenditionOut {
+                quality: r.quality.to_string(),
+                path: rendition_path(&r.quality),
+                width: r.width,
+                height: r.height,
+                bytes,
+                bit_rate,
+            });
+        }
+    }
+    let hls = if products.hls {
+        let qualities: Vec<Quality> = renditions.iter().map(|r| r.quality.clone()).collect();
+        Some(hls_out(plan, package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type)?))
+    } else {
+        None
+    };
+    if products.meta {
+        let meta = serde_json::to_vec_pretty(info).context("serialising meta.json")?;
+        crate::atomic::write(&stage.meta(), &meta).with_context(|| format!("writing {}", stage.meta().display()))?;
+    }
+    if products.stream {
+        if remux == Remux::Off {
+            let best = stage.rendition(&renditions.last().expect("fit returns at least one rung").quality);
+            link_tree(&best, &stage.stream())?;
+        }
+        if !stage.stream().is_file() {
+            anyhow::bail!("stream.mp4 was not written");
+        }
+    }
+    Ok((rendition_outs, hls))
 }
 
 fn duration_ms(duration: Option<f64>) -> u64 {
@@ -504,4 +521,60 @@ pub fn list_files(dir: &Path) -> anyhow::Result<Vec<(String, u64)>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(products: Products) -> AssetPlan {
+        AssetPlan {
+            products,
+            rungs: ladder::default_rungs(),
+            preset: "veryfast".into(),
+            segment_seconds: 6,
+            segment_type: SegmentType::Ts,
+            stream_copy: StreamCopy::WhenWebPlayable,
+            thumbnail_width: 640,
+            thumbnail_at: At::default(),
+        }
+    }
+
+    #[test]
+    fn an_asset_is_finished_only_when_every_planned_product_is_there() {
+        let hls_only = plan(Products::HLS);
+        assert!(is_finished_in(&hls_only, false, &|rel| rel == "hls/master.m3u8"));
+        assert!(!is_finished_in(&hls_only, true, &|_| false));
+        let all = plan(Products::ALL);
+        assert!(!is_finished_in(&all, true, &|rel| rel != "thumb.jpg"));
+        assert!(is_finished_in(&all, true, &|_| true));
+        assert!(!is_finished_in(&all, false, &|_| true));
+    }
+
+    #[test]
+    fn seeding_keeps_what_the_plan_does_not_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let asset = AssetDir::new(dir.path().join("a"));
+        std::fs::create_dir_all(asset.renditions_dir()).unwrap();
+        std::fs::create_dir_all(asset.hls_dir()).unwrap();
+        std::fs::write(asset.rendition(&Quality::parse("360p").unwrap()), b"r").unwrap();
+        std::fs::write(asset.hls_master(), b"old").unwrap();
+        std::fs::write(asset.thumb(), b"t").unwrap();
+        let staging = dir.path().join("staging");
+        std::fs::create_dir(&staging).unwrap();
+        seed(&plan(Products::HLS), &asset, &staging).unwrap();
+        let stage = AssetDir::new(&staging);
+        assert!(stage.rendition(&Quality::parse("360p").unwrap()).is_file());
+        assert!(stage.thumb().is_file());
+        assert!(!stage.hls_dir().exists(), "the rebuilt product is not seeded");
+    }
+
+    #[test]
+    fn building_stream_mp4_without_renditions_is_refused_before_any_work() {
+        let products = Products { stream: true, ..Products::HLS };
+        let tools = Tools { ffmpeg: "/nonexistent/ffmpeg".into(), ffprobe: "/nonexistent/ffprobe".into() };
+        let err = build(&plan(products), Source::Media(Path::new("in.mp4")), &tools, Path::new("."), &mut |_| {})
+            .unwrap_err();
+        assert_eq!(err.step(), Some(Step::Plan));
+    }
 }

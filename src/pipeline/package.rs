@@ -220,42 +220,13 @@ pub fn finish_rung(
             bail!("{quality}: segment {} does not start with a keyframe", seg.uri);
         }
     }
-    let (sizes, starts, by_seg) = (&m.sizes, &m.starts, &m.packets);
-    let init_len = if fmp4 { starts[0] } else { 0 };
+    let init_len = if fmp4 { m.starts[0] } else { 0 };
     let total_duration: f64 = segments.iter().map(|s| s.duration).sum();
-    let total_bytes: u64 = sizes.iter().sum();
+    let total_bytes: u64 = m.sizes.iter().sum();
     let bandwidth = m.peak_bandwidth(&segments);
     let average_bandwidth = m.average_bandwidth(&segments);
 
-    // I-frames: TS lists every IDR (PES start to the next video PES); fMP4 lists the IDR that opens
-    // each segment (moof + mdat header + the IDR sample).
-    let mut frames = Vec::new();
-    for (i, pk) in by_seg.iter().enumerate() {
-        let seg_end = starts[i] + sizes[i];
-        let first_pts = pk[0].pts;
-        let keys: Vec<usize> = (0..pk.len()).filter(|&k| pk[k].key).collect();
-        let keys = if fmp4 { vec![0] } else { keys };
-        for (n, &k) in keys.iter().enumerate() {
-            let p = pk[k];
-            let (offset, end) = if fmp4 {
-                (0, p.pos + p.size - starts[i])
-            } else {
-                let next = pk.get(k + 1).map(|q| q.pos).unwrap_or(seg_end);
-                (p.pos - starts[i], next - starts[i])
-            };
-            let next_time = match keys.get(n + 1) {
-                Some(&nk) => pk[nk].pts - first_pts,
-                None => segments[i].duration,
-            };
-            let start = if fmp4 { 0.0 } else { p.pts - first_pts };
-            frames.push(IFrame {
-                uri: segments[i].uri.clone(),
-                offset,
-                length: end - offset,
-                duration: (next_time - start).max(0.001),
-            });
-        }
-    }
+    let frames = iframes_of(&m, &segments, segment_type);
     let iframe_bandwidth = frames.iter().map(|f| (f.length as f64 * 8.0 / f.duration).ceil() as u64).max().unwrap_or(0);
 
     let video_codec = m.video_codec.clone().with_context(|| format!("{quality}: no H.264 parameter sets found"))?;
@@ -302,6 +273,41 @@ pub fn finish_rung(
         frame_rate,
     };
     Ok((report, variant))
+}
+
+/// The I-frames of a measured rung: TS lists every IDR (PES start to the next video PES); fMP4 lists
+/// the IDR that opens each segment (moof + mdat header + the IDR sample). Pure.
+fn iframes_of(m: &Measurement, segments: &[Segment], segment_type: SegmentType) -> Vec<IFrame> {
+    let fmp4 = segment_type == SegmentType::Fmp4;
+    let (sizes, starts, by_seg) = (&m.sizes, &m.starts, &m.packets);
+    let mut frames = Vec::new();
+    for (i, pk) in by_seg.iter().enumerate() {
+        let seg_end = starts[i] + sizes[i];
+        let first_pts = pk[0].pts;
+        let keys: Vec<usize> = (0..pk.len()).filter(|&k| pk[k].key).collect();
+        let keys = if fmp4 { vec![0] } else { keys };
+        for (n, &k) in keys.iter().enumerate() {
+            let p = pk[k];
+            let (offset, end) = if fmp4 {
+                (0, p.pos + p.size - starts[i])
+            } else {
+                let next = pk.get(k + 1).map(|q| q.pos).unwrap_or(seg_end);
+                (p.pos - starts[i], next - starts[i])
+            };
+            let next_time = match keys.get(n + 1) {
+                Some(&nk) => pk[nk].pts - first_pts,
+                None => segments[i].duration,
+            };
+            let start = if fmp4 { 0.0 } else { p.pts - first_pts };
+            frames.push(IFrame {
+                uri: segments[i].uri.clone(),
+                offset,
+                length: end - offset,
+                duration: (next_time - start).max(0.001),
+            });
+        }
+    }
+    frames
 }
 
 /// Length of the SDT/PAT/PMT packets that open a TS segment (the I-frame playlist's EXT-X-MAP): the
