@@ -307,3 +307,22 @@ fn an_unreachable_redis_is_an_error_naming_the_url() {
     let err = Queue::connect(&QueueOptions::new("http://127.0.0.1:6379")).err().unwrap();
     assert!(matches!(err, QueueError::BadUrl { .. }), "{err}");
 }
+
+#[test]
+fn silent_workers_without_claims_are_forgotten_and_busy_ones_kept() {
+    let server = RedisServer::start();
+    let mut q = Queue::connect(&options(&server)).unwrap();
+    q.enqueue(&job("a")).unwrap();
+    q.enqueue(&job("b")).unwrap();
+    let a = next_job(&mut q, "idle-worker");
+    q.start(&a, "idle-worker").unwrap();
+    q.finish(&a, "idle-worker", 1, serde_json::json!({})).unwrap();
+    let b = next_job(&mut q, "busy-worker");
+    q.start(&b, "busy-worker").unwrap();
+    assert_eq!(q.summary(&[]).unwrap().workers, 2);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(q.prune_workers(Duration::from_millis(10)).unwrap(), 1);
+    let left = server.cli(&["XINFO", "CONSUMERS", "test:jobs", "workers"]);
+    assert!(left.contains("busy-worker") && !left.contains("idle-worker"), "{left}");
+    assert_eq!(q.prune_workers(Duration::from_secs(3600)).unwrap(), 0);
+}

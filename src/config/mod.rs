@@ -6,6 +6,7 @@
 
 pub mod pipeline;
 pub mod probe;
+pub mod queue;
 pub mod serve;
 pub mod sign;
 pub mod tools;
@@ -32,6 +33,7 @@ pub struct ConfigFile {
     pub pipeline: pipeline::PipelineSection,
     pub serve: serve::ServeSection,
     pub sign: sign::SignSection,
+    pub queue: queue::QueueSection,
 }
 
 /// A snapshot of the process environment, taken once, so that layering is testable without touching
