@@ -164,7 +164,10 @@ fn a_job_whose_workers_keep_dying_is_dead_lettered_after_the_attempt_limit() {
     std::thread::sleep(Duration::from_millis(300));
     let c = next_job(&mut q, "w3");
     match q.start(&c, "w3").unwrap() {
-        Start::DeadLettered { error } => assert!(error.contains("gave up after 2 attempts"), "{error}"),
+        Start::DeadLettered { error, attempts } => {
+            assert_eq!(attempts, 2);
+            assert!(error.contains("gave up after 2 attempts"), "{error}");
+        }
         other => panic!("expected dead-lettering, got {other:?}"),
     }
     assert_eq!(q.dead_letters(5).unwrap().len(), 1);

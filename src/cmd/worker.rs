@@ -168,10 +168,10 @@ fn handle(ctx: &Ctx<'_>, queue: &mut Queue, consumer: &str, claim: &Claim) {
             );
             return;
         }
-        Ok(Start::DeadLettered { error }) => {
+        Ok(Start::DeadLettered { error, attempts }) => {
             out.error(format_args!("{consumer}: {id} dead-lettered: {error}"));
             let ev = Event::new(&claim.job, EventKind::Failed { error, dead_lettered: true }, now());
-            notify(ctx, &ev.by(consumer, 0));
+            notify(ctx, &ev.by(consumer, attempts));
             return;
         }
         Ok(Start::Lost) => return,

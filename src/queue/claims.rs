@@ -35,7 +35,7 @@ impl Queue {
                 );
                 return Ok(match self.fail_inner(claim, consumer, &error, attempts, true, None)? {
                     Failed::Lost => Start::Lost,
-                    _ => Start::DeadLettered { error },
+                    _ => Start::DeadLettered { error, attempts },
                 });
             }
             let now = format::now_ms();

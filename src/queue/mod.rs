@@ -172,7 +172,7 @@ pub enum Start {
     /// Nothing to do (already done or dead-lettered, or a stale duplicate entry); acknowledged.
     Skip(Option<JobState>),
     /// It had used up its attempts (its workers kept dying): dead-lettered now.
-    DeadLettered { error: String },
+    DeadLettered { error: String, attempts: u32 },
     /// Another worker holds the claim now.
     Lost,
 }
