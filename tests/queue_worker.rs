@@ -444,7 +444,12 @@ fn sigterm_lets_a_job_finish_within_the_grace_period_and_exits_0() {
     let mut q = queue(&server);
     let mut w = Worker::start(home.path(), &url, "w", &["--grace", "120"]);
     let jobs = enqueue(home.path(), &url, &root, &[common::fixture("landscape.mp4")], &FAST);
-    collect_events(&mut q, Duration::from_secs(120), |seen| count(seen, &jobs[0].0, "started") >= 1);
+    // Signal once the build is under way (the worker logs it), not between the claim and the build.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !w.log().contains(&format!("started {}", jobs[0].0)) {
+        assert!(Instant::now() < deadline, "the job never started: {}", w.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     w.signal("-TERM");
     let status = w.wait(Duration::from_secs(120));
     assert_eq!(status.code(), Some(0), "{}", w.log());
