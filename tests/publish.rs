@@ -344,3 +344,41 @@ fn bad_destinations_are_usage_errors_and_an_unreachable_store_fails_the_asset() 
     );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn prepare_to_s3_builds_in_local_staging_then_publishes_and_a_rerun_skips() {
+    let g = garage();
+    let bucket = g.bucket("prepare");
+    let dest = format!("s3://{bucket}/assets");
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = common::playtube_in(tmp.path());
+        cmd.env("TMPDIR", tmp.path()).envs(g.env().iter().map(|(k, v)| (*k, v.as_str())));
+        cmd.args(args).arg(common::fixture("tiny-240p.mp4")).args(["--preset", "ultrafast", "-o", &dest]);
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run(&["prepare"]);
+    assert!(out.contains(&format!("{dest}/tiny-240p")), "{out}");
+    let store = g.store(&bucket, "assets");
+    let tiny = id("tiny-240p");
+    let (first, rels) = visible_asset(&store, &tiny).expect("published");
+    for want in ["meta.json", "thumb.jpg", "stream.mp4", "hls/master.m3u8", "renditions/240p.mp4"] {
+        assert!(rels.contains(want), "{want} missing from {rels:?}");
+    }
+    // Nothing is left in local staging.
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with("playtube-staging")), "{left:?}");
+
+    // A re-run skips it after one look at the pointer.
+    let out = run(&["prepare"]);
+    assert!(out.contains("skipped"), "{out}");
+    assert_eq!(visible_asset(&store, &tiny).unwrap().0, first);
+
+    // Rebuilding only the renditions publishes a new version that carries the rest over.
+    run(&["renditions", "--force"]);
+    let (second, rels2) = visible_asset(&store, &tiny).unwrap();
+    assert!(second > first);
+    assert_eq!(rels2, rels, "the new version has the same files");
+}

@@ -1,7 +1,7 @@
 //! A blocking facade over the async [`Store`](super::Store) for the synchronous pipeline commands
-//! (`publish`, `prepare -o s3://`, the queue's worker): it owns a small current-thread tokio runtime
-//! and runs each call to completion on it. Never call it from inside a tokio runtime (the server uses
-//! the async `Store` directly).
+//! (`publish`, `prepare -o s3://`, the queue's worker): it owns a small tokio runtime (two worker
+//! threads) and runs each call to completion on it; it may be shared by several threads (a `--jobs`
+//! pool). Never call it from inside a tokio runtime (the server uses the async `Store` directly).
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,7 +24,9 @@ impl std::fmt::Debug for BlockingStore {
 impl BlockingStore {
     pub fn open(url: &S3Url, options: &StorageOptions) -> Result<BlockingStore, Error> {
         let store = Store::open(url, options)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("playtube-storage")
             .enable_all()
             .build()
             .map_err(|e| Error::Config(format!("starting the I/O runtime: {e}")))?;
