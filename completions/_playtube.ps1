@@ -80,8 +80,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;renditions' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -102,8 +102,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;hls' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -127,8 +127,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;prepare' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')

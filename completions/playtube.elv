@@ -74,8 +74,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;renditions'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -95,8 +95,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;hls'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -119,8 +119,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;prepare'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'

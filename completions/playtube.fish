@@ -67,7 +67,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s q -l qui
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -82,7 +82,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s q -l qu
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -101,7 +101,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand hls" -s q -l quiet -d 
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r

@@ -382,3 +382,69 @@ fn prepare_to_s3_builds_in_local_staging_then_publishes_and_a_rerun_skips() {
     assert!(second > first);
     assert_eq!(rels2, rels, "the new version has the same files");
 }
+
+/// Serve one file over plain HTTP/1.1 on 127.0.0.1 (bound before the URL is handed out) for `n`
+/// requests; a path other than `/<name>` gets 404.
+fn serve_file(name: &'static str, data: Vec<u8>, n: usize) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+            if path == format!("/{name}") {
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", data.len());
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(&data).unwrap();
+            } else {
+                stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+            }
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn s3_and_http_inputs_are_fetched_then_built_like_local_files() {
+    let g = garage();
+    let bucket = g.bucket("inputs");
+    let data = std::fs::read(common::fixture("tiny-240p.mp4")).unwrap();
+    let store = g.store(&bucket, "");
+    block_on(store.inner().put(&"in/from-s3.mp4".into(), data.clone().into())).unwrap();
+    let (base, server) = serve_file("from-http.mp4", data, 2);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("assets");
+    let out = common::playtube_in(tmp.path())
+        .env("TMPDIR", tmp.path())
+        .envs(g.env().iter().map(|(k, v)| (*k, v.as_str())))
+        .args(["renditions", "--preset", "ultrafast"])
+        .arg(format!("s3://{bucket}/in/from-s3.mp4"))
+        .arg(format!("{base}/from-http.mp4"))
+        .arg(format!("{base}/missing.mp4"))
+        .arg(format!("s3://{bucket}/in/missing.mp4"))
+        .arg("-o")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(root.join("from-s3/renditions/240p.mp4").is_file(), "{stderr}");
+    assert!(root.join("from-http/renditions/240p.mp4").is_file(), "{stderr}");
+    assert!(stderr.contains(&format!("{base}/missing.mp4")) && stderr.contains("404"), "{stderr}");
+    assert!(stderr.contains(&format!("s3://{bucket}/in/missing.mp4")), "{stderr}");
+    server.join().unwrap();
+    // The downloads are gone with the batch.
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with("playtube-inputs")), "{left:?}");
+}

@@ -62,3 +62,18 @@ impl BlockingStore {
         self.block_on(self.store.collect_garbage(id, keep_grace, orphan_grace))
     }
 }
+
+/// Fetch a remote pipeline input (`s3://`, `http(s)://`) into `dest` on a runtime of its own.
+pub fn download(
+    location: &super::Location,
+    dest: &Path,
+    options: &StorageOptions,
+    max_bytes: u64,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<u64, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("starting the I/O runtime: {e}")))?;
+    runtime.block_on(super::download(location, dest, options, max_bytes, progress))
+}
