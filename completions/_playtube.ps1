@@ -159,7 +159,7 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the default key from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'With --asset: an assets root to read the asset''s qualities (and which files exist) from')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'With --asset: an assets root to read the asset''s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')

@@ -150,7 +150,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --kid 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)'
             cand --key-file 'Read the default key from this file (one trailing newline is ignored)'
             cand --qualities 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)'
-            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from'
+            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
             cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
             cand --json 'Print machine-readable JSON on stdout instead of tables'

@@ -386,7 +386,8 @@ pub struct SignArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["path", "verify", "root"])]
     pub qualities: Vec<String>,
 
-    /// With --asset: an assets root to read the asset's qualities (and which files exist) from.
+    /// With --asset: an assets root to read the asset's qualities (and which files exist) from; a
+    /// local folder or s3://bucket/prefix (its published current version).
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, conflicts_with_all = ["path", "verify"])]
     pub root: Option<PathBuf>,
 }

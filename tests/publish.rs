@@ -448,3 +448,33 @@ fn s3_and_http_inputs_are_fetched_then_built_like_local_files() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.iter().all(|n| !n.to_string_lossy().starts_with("playtube-inputs")), "{left:?}");
 }
+
+#[test]
+fn sign_reads_which_files_a_published_asset_has_from_its_current_version() {
+    let g = garage();
+    let bucket = g.bucket("sign");
+    let dir = tempfile::tempdir().unwrap();
+    let asset = dir.path().join("clip");
+    std::fs::create_dir_all(asset.join("renditions")).unwrap();
+    for file in ["stream.mp4", "renditions/1080p.mp4", "renditions/480p.mp4"] {
+        std::fs::write(asset.join(file), b"x").unwrap();
+    }
+    run_ok(publish_cmd(&g.env(), &[s(&asset), &format!("s3://{bucket}/lib")]));
+    let sign = |id: &str| {
+        let mut cmd = common::playtube_in(dir.path());
+        cmd.envs(g.env().iter().map(|(k, v)| (*k, v.as_str())))
+            .env("PLAYTUBE_SECRET_KEY", "a-test-secret-that-is-at-least-32-bytes-long")
+            .args(["sign", "--json", "--asset", id, "--root", &format!("s3://{bucket}/lib")]);
+        cmd.output().unwrap()
+    };
+    let out = sign("clip");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let qualities: Vec<&str> =
+        json["qualities"].as_array().unwrap().iter().map(|q| q["quality"].as_str().unwrap()).collect();
+    assert_eq!(qualities, ["480p", "1080p"]);
+    assert!(json["streamUrl"].is_string() && json["hlsUrl"].is_null() && json["poster"].is_null(), "{json}");
+    let out = sign("other");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not published"));
+}

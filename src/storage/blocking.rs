@@ -48,6 +48,14 @@ impl BlockingStore {
         Ok(self.block_on(self.store.pointer(id))?.map(|(p, _)| p))
     }
 
+    /// The current version's pointer and renditions (see [`Store::current_renditions`]).
+    pub fn current_renditions(
+        &self,
+        id: &AssetId,
+    ) -> Result<Option<(Pointer, Vec<crate::layout::RenditionFile>)>, Error> {
+        self.block_on(self.store.current_renditions(id))
+    }
+
     pub fn publish(
         &self,
         id: &AssetId,
