@@ -478,3 +478,70 @@ fn sign_reads_which_files_a_published_asset_has_from_its_current_version() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not published"));
 }
+
+/// A TCP proxy on 127.0.0.1 in front of `upstream` whose first `failures` connections each get one
+/// `503 Slow Down` (after their request is read whole) and are closed; later connections are piped.
+/// Returns the proxy's URL and a counter of 503s sent.
+fn flaky_proxy(upstream: &str, failures: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").to_owned();
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().enumerate() {
+            let Ok(mut client) = client else { return };
+            if n < failures {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let _ = reader.take(length as u64).read_to_end(&mut Vec::new());
+                let body = "<Error><Code>SlowDown</Code><Message>test</Message></Error>";
+                let _ = write!(
+                    client,
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                counter.fetch_add(1, Ordering::SeqCst);
+                continue;
+            }
+            let server = std::net::TcpStream::connect(&upstream).unwrap();
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c2, &mut s2);
+                let _ = s2.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let (mut server, mut client) = (server, client);
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (url, sent)
+}
+
+#[test]
+fn transient_server_errors_are_retried_with_backoff_and_the_publish_completes() {
+    let g = garage();
+    let bucket = g.bucket("retry");
+    let (proxy, sent) = flaky_proxy(&g.endpoint, 3);
+    let mut env: Vec<(&'static str, String)> = g.env().into_iter().filter(|(k, _)| *k != "AWS_ENDPOINT_URL").collect();
+    env.push(("AWS_ENDPOINT_URL", proxy));
+    env.push(("PLAYTUBE_STORAGE_CONCURRENCY", "1".to_owned()));
+    let asset = built().root.join("tiny-240p");
+    run_ok(publish_cmd(&env, &[s(&asset), &format!("s3://{bucket}")]));
+    assert_eq!(sent.load(std::sync::atomic::Ordering::SeqCst), 3, "the proxy failed three requests");
+    let (_, rels) = visible_asset(&g.store(&bucket, ""), &id("tiny-240p")).expect("published despite the 503s");
+    assert_eq!(rels, local_files(&asset));
+}
