@@ -77,8 +77,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;renditions'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -98,8 +98,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;hls'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -122,8 +122,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;prepare'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -153,7 +153,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --kid 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)'
             cand --key-file 'Read the default key from this file (one trailing newline is ignored)'
             cand --qualities 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)'
-            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from'
+            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
             cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
             cand --json 'Print machine-readable JSON on stdout instead of tables'

@@ -129,11 +129,13 @@ pub enum Command {
 /// Flags shared by renditions, hls and prepare.
 #[derive(Debug, Args)]
 pub struct TranscodeArgs {
-    /// Media files or folders (walked recursively) to process.
+    /// Media files or folders (walked recursively) to process; also s3://bucket/key and http(s)://
+    /// URLs, fetched into a local temp folder first (at most [storage] max_download bytes each).
     #[arg(required = true, value_name = "INPUT", value_hint = ValueHint::AnyPath)]
     pub inputs: Vec<PathBuf>,
 
-    /// The assets root: each input becomes ASSETS/<id>/.
+    /// The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset
+    /// in a local temp folder, then publishes it there (see `playtube publish`).
     #[arg(short, long = "out", value_name = "ASSETS", value_hint = ValueHint::DirPath)]
     pub out: PathBuf,
 
@@ -496,7 +498,8 @@ pub struct SignArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["path", "verify", "root"])]
     pub qualities: Vec<String>,
 
-    /// With --asset: an assets root to read the asset's qualities (and which files exist) from.
+    /// With --asset: an assets root to read the asset's qualities (and which files exist) from; a
+    /// local folder or s3://bucket/prefix (its published current version).
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, conflicts_with_all = ["path", "verify"])]
     pub root: Option<PathBuf>,
 }

@@ -290,6 +290,15 @@ impl Layout {
     }
 }
 
+/// The one rendition order (on disk or in object storage): by the number the name starts with
+/// (`360p` before `1080p`), then by size, then by name.
+pub fn sort_renditions(found: &mut [RenditionFile]) {
+    found.sort_by_key(|r| {
+        let digits: String = r.quality.as_str().chars().take_while(char::is_ascii_digit).collect();
+        (digits.parse::<u64>().unwrap_or(u64::MAX), r.bytes, r.quality.clone())
+    });
+}
+
 /// One `renditions/<quality>.mp4` found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenditionFile {
@@ -348,10 +357,7 @@ impl AssetDir {
             let Some(Ok(quality)) = name.strip_suffix(".mp4").map(Quality::parse) else { continue };
             found.push(RenditionFile { quality, bytes: entry.metadata().map(|m| m.len()).unwrap_or(0) });
         }
-        found.sort_by_key(|r| {
-            let digits: String = r.quality.as_str().chars().take_while(char::is_ascii_digit).collect();
-            (digits.parse::<u64>().unwrap_or(u64::MAX), r.bytes, r.quality.clone())
-        });
+        sort_renditions(&mut found);
         Ok(found)
     }
 
