@@ -2,6 +2,7 @@
 //! ladders and HLS packages. It knows nothing of the command line or of HTTP; commands in `cmd/` call
 //! into it and print its results.
 
+pub mod captions;
 pub mod encode;
 pub mod hls;
 pub mod hls_check;
@@ -15,4 +16,5 @@ pub mod storyboard;
 pub mod subtitles;
 pub mod thumbnail;
 pub mod tools;
+pub mod tracks;
 pub mod vtt_segment;
