@@ -6,6 +6,7 @@ pub mod captions;
 pub mod encode;
 pub mod hls;
 pub mod hls_check;
+pub mod hls_check_groups;
 pub mod ladder;
 pub mod media_groups;
 pub mod mp4;
