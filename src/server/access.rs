@@ -7,26 +7,7 @@ use std::time::Instant;
 
 use http::{Method, Uri};
 
-/// How the in-memory cache took part in a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CacheOutcome {
-    /// Served from memory.
-    Hit,
-    /// Looked up, not present (read from disk and, if it fits, stored).
-    Miss,
-    /// Not a cacheable file, or the cache is disabled.
-    Bypass,
-}
-
-impl CacheOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CacheOutcome::Hit => "hit",
-            CacheOutcome::Miss => "miss",
-            CacheOutcome::Bypass => "-",
-        }
-    }
-}
+use super::cache::CacheOutcome;
 
 /// The part of a request target that may be logged: the path, without the query (tokens live there),
 /// cut to 256 bytes.

@@ -1,9 +1,10 @@
-//! The signature gate of `serve`: which routes need a signed link, the one check per request (through
-//! the pure `signing` module, with the server's clock and the client's address), the 403 that names the
-//! reason, and what a signed response changes: playlists carry the request's token in every URI, and
-//! caches are told the response is `private`. It never logs or returns key material, and it does not
-//! read files or touch the memory cache: the cache holds the bytes on disk, and the token is written
-//! into a copy per response, so no cached entry carries anyone's token.
+//! The signature gate of `serve`: which routes need a signed link (decided on the typed [`Route`]),
+//! the one check per request (through the pure `signing` module, with the server's clock and the
+//! client's address), the 403 that names the reason, and what a signed response changes: playlists
+//! carry the request's token in every URI, and caches are told the response is `private`. It never
+//! logs or returns key material, and it does not read files or touch the memory cache: the cache holds
+//! the bytes on disk, and the token is written into a copy per response, so no cached entry carries
+//! anyone's token.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -13,8 +14,7 @@ use http::request::Parts;
 use http::{Response, StatusCode};
 
 use super::body::Body;
-use super::files::FileMeta;
-use super::handler::{Found, FoundSource};
+use super::identity::FileMeta;
 use super::route::Route;
 use crate::signing::{self, Keyring, Policy, Request, Scope, Token};
 
@@ -111,27 +111,38 @@ pub fn route_path(route: &Route) -> String {
 
 impl AuthConfig {
     /// The gate step of the handler: `Open` at once when nothing is gated (no allocation, no clock),
-    /// else [`check`](Self::check) against the route's canonical path and the current time.
+    /// else [`check`](Self::check) at the current time.
     pub fn gate(&self, route: &Route, parts: &Parts) -> Gate {
         if !self.enabled() {
             return Gate::Open;
         }
-        self.check(&route_path(route), parts, unix_now())
+        self.check(route, parts, unix_now())
     }
 
-    /// Check one request against its route's canonical path at time `now` (Unix seconds).
-    pub fn check(&self, path: &str, parts: &Parts, now: u64) -> Gate {
-        let needed = match path {
-            "/health" => self.health,
-            "/stats" => self.stats,
+    /// Whether this route needs a signed link under this configuration.
+    pub fn needs_link(&self, route: &Route) -> bool {
+        match route {
+            Route::Health => self.health,
+            Route::Stats => self.stats,
             // The watch page's scripts and styles are public code, the same for every page.
-            p if p.starts_with("/player/") => false,
-            _ => self.require,
-        };
-        if !needed {
+            Route::PlayerFile(..) => false,
+            Route::Stream(_)
+            | Route::Rendition(..)
+            | Route::Master(_)
+            | Route::HlsFile(..)
+            | Route::Thumb(_)
+            | Route::Watch(_) => self.require,
+        }
+    }
+
+    /// Check one request for `route` at time `now` (Unix seconds): links are verified against the
+    /// route's canonical path.
+    pub fn check(&self, route: &Route, parts: &Parts, now: u64) -> Gate {
+        if !self.needs_link(route) {
             return Gate::Open;
         }
-        let req = Request { path, query: parts.uri.query(), client_ip: Some(self.client_ip(parts)) };
+        let path = route_path(route);
+        let req = Request { path: &path, query: parts.uri.query(), client_ip: Some(self.client_ip(parts)) };
         match signing::verify(&self.keys, &self.policy, &req, now) {
             Ok(token) => Gate::Signed(token),
             Err(err) => Gate::Refused(err),
@@ -153,24 +164,6 @@ impl AuthConfig {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(unknown),
             None => parts.extensions.get::<Peer>().map_or(unknown, |p| p.0.ip()),
-        }
-    }
-
-    /// The gate of the watch page (`/watch/{id}`, rendered by the player module): checks the page's link
-    /// and hands `render` a signer for the page's media URLs when the page is signed (`None` when links
-    /// are not required). A refusal is returned for the caller to render as its own 403 page.
-    pub fn watch_gate<R>(
-        &self,
-        parts: &Parts,
-        render: impl FnOnce(Option<&dyn Fn(&str) -> String>) -> R,
-    ) -> Result<R, signing::Error> {
-        match self.check(parts.uri.path(), parts, unix_now()) {
-            Gate::Open => Ok(render(None)),
-            Gate::Signed(token) => {
-                let signer = self.media_signer(&token);
-                Ok(render(Some(&signer)))
-            }
-            Gate::Refused(err) => Err(err),
         }
     }
 
@@ -211,16 +204,16 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// A playlist found for a signed request, as that request's copy: the token in every in-scope URI, the
-/// length of the new bytes, and an ETag that names the token too (so Range, HEAD and conditional requests
-/// all describe the bytes actually sent). The found bytes (possibly the cache's) are not modified.
-pub fn signed_playlist(found: Found, request_path: &str, token: &Token) -> Found {
-    let FoundSource::Memory(bytes) = &found.source else { return found };
+/// A playlist's bytes and validators for a signed request, as that request's copy: the token in every
+/// in-scope URI, the length of the new bytes, and an ETag that names the token too (so Range, HEAD and
+/// conditional requests all describe the bytes actually sent). The given bytes (possibly the cache's)
+/// are not modified.
+pub fn signed_playlist(bytes: &Bytes, meta: &FileMeta, request_path: &str, token: &Token) -> (Bytes, FileMeta) {
     let rewritten = rewrite_playlist(bytes, request_path, token);
-    let mut meta: FileMeta = found.meta.clone();
+    let mut meta = meta.clone();
     meta.ident.len = rewritten.len() as u64;
-    meta.etag = rewritten_etag(&found.meta.etag, token);
-    Found { meta, source: FoundSource::Memory(rewritten), cache: found.cache }
+    meta.etag = rewritten_etag(&meta.etag, token);
+    (rewritten, meta)
 }
 
 /// A playlist's bytes with the token in every in-scope URI; bytes that are not UTF-8 are returned as
@@ -281,6 +274,10 @@ mod tests {
         parts
     }
 
+    fn watch_route(id: &str) -> Route {
+        Route::Watch(AssetId::parse(id).unwrap())
+    }
+
     fn watch_token(ip: Option<&str>) -> Token {
         let claims = Claims {
             scope: Scope::Watch(AssetId::parse("clip").unwrap()),
@@ -305,9 +302,11 @@ mod tests {
     #[test]
     fn routes_that_need_no_link_are_open_even_with_junk_in_the_query() {
         let auth = AuthConfig { keys: keys(), require: true, ..AuthConfig::default() };
-        assert!(matches!(auth.check("/health", &parts("/health?sig=x&sig=y", &[], None), 0), Gate::Open));
+        assert!(matches!(auth.check(&Route::Health, &parts("/health?sig=x&sig=y", &[], None), 0), Gate::Open));
+        let player = Route::PlayerFile("0123abcd".to_owned(), "hls.min.js".to_owned());
+        assert!(matches!(auth.check(&player, &parts("/player/0123abcd/hls.min.js", &[], None), 0), Gate::Open));
         assert!(matches!(
-            auth.check("/stream/a", &parts("/stream/a", &[], None), 0),
+            auth.check(&Route::Stream(AssetId::parse("a").unwrap()), &parts("/stream/a", &[], None), 0),
             Gate::Refused(signing::Error::Missing)
         ));
     }
@@ -318,15 +317,16 @@ mod tests {
         let t = watch_token(Some("127.0.0.1"));
         let uri = format!("/watch/clip?{}", t.to_query());
         let now = 2_000_000_000 - 60;
-        assert!(matches!(auth.check("/watch/clip", &parts(&uri, &[], Some("127.0.0.1:5000")), now), Gate::Signed(_)));
-        let unknown = auth.check("/watch/clip", &parts(&uri, &[], None), now);
+        let watch = watch_route("clip");
+        assert!(matches!(auth.check(&watch, &parts(&uri, &[], Some("127.0.0.1:5000")), now), Gate::Signed(_)));
+        let unknown = auth.check(&watch, &parts(&uri, &[], None), now);
         assert!(matches!(unknown, Gate::Refused(signing::Error::IpMismatch { .. })), "{unknown:?}");
         // With a proxy header configured, the peer (the proxy) no longer counts.
         let proxied = AuthConfig { client_ip_header: Some(HeaderName::from_static("x-real-ip")), ..auth };
-        let via_proxy = proxied.check("/watch/clip", &parts(&uri, &[], Some("127.0.0.1:5000")), now);
+        let via_proxy = proxied.check(&watch, &parts(&uri, &[], Some("127.0.0.1:5000")), now);
         assert!(matches!(via_proxy, Gate::Refused(signing::Error::IpMismatch { .. })));
         let forwarded = parts(&uri, &[("x-real-ip", "127.0.0.1, 10.0.0.1")], Some("10.0.0.2:1"));
-        assert!(matches!(proxied.check("/watch/clip", &forwarded, now), Gate::Signed(_)));
+        assert!(matches!(proxied.check(&watch, &forwarded, now), Gate::Signed(_)));
     }
 
     #[test]
@@ -350,19 +350,20 @@ mod tests {
     }
 
     #[test]
-    fn the_watch_gate_renders_with_a_signer_only_for_a_valid_page_link() {
+    fn a_valid_page_link_gives_a_token_whose_signer_signs_the_page_media() {
         let auth = AuthConfig { keys: keys(), require: true, ..AuthConfig::default() };
         let t = Claims { expires: unix_now() + 60, ip: None, ..watch_token(None).claims }
             .sign(keys().get(Some(&KeyId::parse("k1").unwrap())).unwrap());
         let page = parts(&format!("/watch/clip?{}", t.to_query()), &[], Some("127.0.0.1:1"));
-        let hls = auth.watch_gate(&page, |signer| signer.map(|s| s("/hls/clip/master.m3u8"))).unwrap();
-        assert!(hls.unwrap().contains("scope=/hls/clip/&kid=k1&sig="));
+        let Gate::Signed(token) = auth.gate(&watch_route("clip"), &page) else { panic!("a valid link is refused") };
+        assert!(auth.media_signer(&token)("/hls/clip/master.m3u8").contains("scope=/hls/clip/&kid=k1&sig="));
         let unsigned = parts("/watch/clip", &[], None);
-        assert_eq!(auth.watch_gate(&unsigned, |s| s.is_some()).unwrap_err().code(), "missing");
+        let Gate::Refused(missing) = auth.gate(&watch_route("clip"), &unsigned) else { panic!("unsigned accepted") };
+        assert_eq!(missing.code(), "missing");
         let other = parts(&format!("/watch/other?{}", t.to_query()), &[], None);
-        assert_eq!(auth.watch_gate(&other, |s| s.is_some()).unwrap_err().code(), "wrong_scope");
-        let open = AuthConfig::default();
-        assert_eq!(open.watch_gate(&unsigned, |s| s.is_some()), Ok(false));
+        let Gate::Refused(wrong) = auth.gate(&watch_route("other"), &other) else { panic!("other page accepted") };
+        assert_eq!(wrong.code(), "wrong_scope");
+        assert!(matches!(AuthConfig::default().gate(&watch_route("clip"), &unsigned), Gate::Open));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The response body type: nothing, bytes already in memory, or a list of pieces (literal bytes and
 //! byte ranges of a source) streamed one frame at a time. Ranges of an in-memory source are `Bytes`
 //! slices (no copy); ranges of an open file are slices of chunks held in the memory cache, or, with the
-//! cache off, read in pooled, budgeted chunks (`files::ChunkPool`).
+//! cache off, read in pooled, budgeted chunks (`chunks::ChunkPool`).
 //! Every body counts the bytes it yields into `/stats` and, when dropped (finished or aborted), writes
 //! the request's access-log line with the bytes actually produced.
 
@@ -17,8 +17,10 @@ use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use tokio::sync::{AcquireError, OwnedSemaphorePermit};
 
-use super::access::{AccessLog, CacheOutcome};
-use super::files::{ChunkPool, FileError, Identity};
+use super::access::AccessLog;
+use super::cache::CacheOutcome;
+use super::chunks::ChunkPool;
+use super::identity::{FileError, Identity};
 use super::stats::Stats;
 
 /// One piece of a body.

@@ -17,7 +17,28 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
 
-use super::files::{FileError, FileMeta, Identity};
+use super::identity::{FileError, FileMeta, Identity};
+
+/// How the in-memory cache took part in a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Served from memory.
+    Hit,
+    /// Looked up, not present (read from disk and, if it fits, stored).
+    Miss,
+    /// Not a cacheable file, or the cache is disabled.
+    Bypass,
+}
+
+impl CacheOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheOutcome::Hit => "hit",
+            CacheOutcome::Miss => "miss",
+            CacheOutcome::Bypass => "-",
+        }
+    }
+}
 
 /// One cached file.
 #[derive(Debug)]

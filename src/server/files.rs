@@ -1,5 +1,7 @@
-//! Opening files under the assets root, their validators, and reading them in a way that survives the
-//! file being replaced while it is served.
+//! Files under the assets root: opening them confined to the root, reading small ones whole in a way
+//! that survives the file being replaced, and [`lookup`], which finds the current version of a file in
+//! the memory cache or on disk. Large files are streamed in budgeted chunks by `chunks.rs`; what
+//! identifies a version and the errors live in `identity.rs`.
 //!
 //! Confinement: a path built from a validated [`crate::server::route::Route`] has no `..`, but a symlink
 //! inside the root could still point outside it. Every file is checked once per (path, device, inode):
@@ -14,117 +16,36 @@
 //! rewritten in place is detected (short read, or size/mtime changed on `fstat` after a chunk) and the
 //! response is aborted instead of mixing bytes. Small files (playlists, segments, posters) are read
 //! whole once and then served from memory as `Bytes` slices with no further copy (see `cache.rs`).
-//! Chunk buffers come from a pool and are charged against a byte budget shared by all connections, so
-//! 1000 slow readers cannot make the process grow without bound.
 //!
 //! Hot parts of large files: when the memory cache is on, a response's ranges are served from
 //! `VIDEO_CHUNK_SIZE`-aligned chunks held in the cache under the key (identity, chunk index)
-//! ([`ChunkPool::cached`]). A missing chunk is read once with `pread` from the response's own descriptor
-//! and the descriptor is `fstat`ed afterwards: only bytes read while the file still was the version the
-//! response opened are kept, so every chunk a response sends belongs to that one version, whether it
-//! was read now or by an earlier response. A warm range costs no copy at all before the socket.
+//! (`chunks::ChunkPool::cached`). A missing chunk is read once with `pread` from the response's own
+//! descriptor and the descriptor is `fstat`ed afterwards: only bytes read while the file still was the
+//! version the response opened are kept, so every chunk a response sends belongs to that one version,
+//! whether it was read now or by an earlier response. A warm range costs no copy at all before the
+//! socket.
 //!
 //! Measured cost of this choice (perf, 1 MiB random ranges of a 40 MiB file, page cache warm): the
 //! `pread` copy (`copy_page_to_iter` + `filemap_get_read_batch`) was ~45% of the server's CPU per
 //! request. A shared mapping of the asset would save it, but a mapped page shows an in-place rewrite at
 //! once, after any check we could make, so it cannot promise "never two versions in one body". The
-//! chunk cache removes it instead: a hot chunk is read once into a sealed snapshot (`sealed.rs`) and
-//! later ranges are slices of it, sent with `sendfile` under high concurrency.
+//! chunk cache removes it instead: a hot chunk is read once into a sealed snapshot
+//! (`transport/sealed.rs`) and later ranges are slices of it, sent with `sendfile` under high
+//! concurrency.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
-use http::HeaderValue;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::cache::Cache;
-
-/// What identifies one version of a file: if any of these changes, it is another version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Identity {
-    pub dev: u64,
-    pub ino: u64,
-    pub len: u64,
-    pub mtime: i64,
-    pub mtime_nsec: i64,
-}
-
-impl Identity {
-    pub fn of(meta: &std::fs::Metadata) -> Identity {
-        Identity {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len: meta.len(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec(),
-        }
-    }
-}
-
-/// One version of a file with its validators pre-rendered as header values.
-#[derive(Debug, Clone)]
-pub struct FileMeta {
-    pub ident: Identity,
-    pub etag: HeaderValue,
-    pub last_modified: HeaderValue,
-    /// Last-Modified in whole seconds since the epoch.
-    pub modified_secs: u64,
-}
-
-impl FileMeta {
-    pub fn new(ident: Identity) -> FileMeta {
-        let etag = format!("\"{:x}-{:x}-{:x}.{:x}\"", ident.ino, ident.len, ident.mtime, ident.mtime_nsec);
-        let modified_secs = u64::try_from(ident.mtime).unwrap_or(0);
-        let date = std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified_secs);
-        FileMeta {
-            ident,
-            etag: HeaderValue::from_str(&etag).expect("hex and quotes are valid header text"),
-            last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(date)).expect("HTTP dates are ASCII"),
-            modified_secs,
-        }
-    }
-
-    pub fn len(&self) -> u64 {
-        self.ident.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ident.len == 0
-    }
-
-    pub fn etag_str(&self) -> &str {
-        self.etag.to_str().unwrap_or("")
-    }
-}
-
-/// Why a file cannot be served. The handler maps these to status codes.
-#[derive(Debug, thiserror::Error)]
-pub enum FileError {
-    #[error("not found")]
-    NotFound,
-    /// A symlink leading outside the root, or not a regular file.
-    #[error("refused: outside the assets root or not a regular file")]
-    Refused,
-    /// The file changed while it was being read into memory (retried once already).
-    #[error("file changed while being read")]
-    Changed,
-    #[error(transparent)]
-    Io(io::Error),
-}
-
-impl From<io::Error> for FileError {
-    fn from(e: io::Error) -> Self {
-        match e.kind() {
-            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => FileError::NotFound,
-            _ => FileError::Io(e),
-        }
-    }
-}
+use super::cache::{Cache, CacheOutcome};
+use super::identity::{FileError, FileMeta, Identity};
+use super::mime::Kind;
+use super::transport::sealed;
 
 /// An open file and the version it was when opened.
 #[derive(Debug)]
@@ -221,11 +142,11 @@ pub fn read_whole(opened: &Opened) -> Result<Bytes, FileError> {
 /// Below this, bytes are read into plain memory: a sealed memfd costs a descriptor and a mapping.
 const SEALED_MIN: usize = 64 << 10;
 
-/// `len` bytes at `offset`: a sealed memfd snapshot that sockets send without a copy (`sealed.rs`)
+/// `len` bytes at `offset`: a sealed memfd snapshot that sockets send without a copy (`transport/sealed.rs`)
 /// when large enough and memfds are available, else a plain buffer. A short file is an error.
-fn read_sealed_or_plain(file: &File, offset: u64, len: usize) -> Result<Bytes, FileError> {
+pub(super) fn read_sealed_or_plain(file: &File, offset: u64, len: usize) -> Result<Bytes, FileError> {
     if len >= SEALED_MIN {
-        match super::sealed::copy(file, offset, len) {
+        match sealed::copy(file, offset, len) {
             Ok(Some(bytes)) => return Ok(bytes),
             Ok(None) => return Err(FileError::Changed),
             Err(e) => tracing::debug!(error = %e, "sealed copy unavailable; reading into memory"),
@@ -237,7 +158,7 @@ fn read_sealed_or_plain(file: &File, offset: u64, len: usize) -> Result<Bytes, F
 }
 
 /// `pread` until `buf` is full; a short file (truncated under us) is an error, never a short body.
-fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> Result<(), FileError> {
+pub(super) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> Result<(), FileError> {
     let mut done = 0;
     while done < buf.len() {
         match file.read_at(&mut buf[done..], offset + done as u64) {
@@ -250,147 +171,69 @@ fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> Result<(), FileErr
     Ok(())
 }
 
-/// Reusable chunk buffers plus the byte budget that bounds all chunks in flight.
-#[derive(Debug)]
-pub struct ChunkPool {
-    chunk: usize,
-    budget: Arc<Semaphore>,
-    budget_bytes: usize,
-    free: Mutex<Vec<Vec<u8>>>,
-    /// Where whole chunks are kept for later responses, when the memory cache is on and admits them.
-    cache: Option<Arc<Cache>>,
+/// Where a file's bytes are: in memory (cached, or a playlist read whole) or an open descriptor.
+pub enum FoundSource {
+    Memory(Bytes),
+    File(Arc<File>),
 }
 
-impl ChunkPool {
-    /// `chunk` bytes per read; at most `budget` bytes of chunks alive at once (at least one chunk).
-    pub fn new(chunk: usize, budget: usize) -> Arc<ChunkPool> {
-        ChunkPool::with_cache(chunk, budget, None)
+/// A file ready to serve: one version's validators and its bytes' source.
+pub struct Found {
+    pub meta: FileMeta,
+    pub source: FoundSource,
+    pub cache: CacheOutcome,
+}
+
+impl Found {
+    /// The length of the body to send: the in-memory bytes when there are some (a rewrite step may
+    /// have changed them), else the file's.
+    pub fn len(&self) -> u64 {
+        match &self.source {
+            FoundSource::Memory(bytes) => bytes.len() as u64,
+            FoundSource::File(_) => self.meta.len(),
+        }
     }
 
-    /// As [`ChunkPool::new`], keeping chunks in `cache` when it is on and a chunk fits its budget.
-    pub fn with_cache(chunk: usize, budget: usize, cache: Option<Arc<Cache>>) -> Arc<ChunkPool> {
-        let chunk = chunk.clamp(4096, 64 << 20);
-        let budget = budget.max(chunk).min(Semaphore::MAX_PERMITS);
-        let cache = cache.filter(|c| c.admits(chunk as u64));
-        Arc::new(ChunkPool {
-            chunk,
-            budget: Arc::new(Semaphore::new(budget)),
-            budget_bytes: budget,
-            free: Mutex::new(Vec::new()),
-            cache,
-        })
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
+}
 
-    /// Up to `len` bytes at `offset` of the version `expect` open as `file`, as a slice of a cached
-    /// chunk (read into the cache first if missing). `None` when chunks are not cached: then use
-    /// [`ChunkPool::read`]. The slice never crosses a chunk boundary.
-    /// The bytes of `offset..offset+len` (cut at the chunk's end) from the cached chunk that holds them,
-    /// filling it from `file` when it is not held; with whether it was held (a cache hit). `None` when
-    /// the cache is off.
-    pub fn cached(
-        &self,
-        file: &File,
-        expect: &Identity,
-        offset: u64,
-        len: u64,
-    ) -> Option<Result<(Bytes, bool), FileError>> {
-        let cache = self.cache.as_ref()?;
-        let chunk = self.chunk as u64;
-        let index = offset / chunk;
-        let start = index * chunk;
-        let chunk_len = expect.len.saturating_sub(start).min(chunk) as usize;
-        let fill = || {
-            let bytes = read_sealed_or_plain(file, start, chunk_len)?;
-            if Identity::of(&file.metadata()?) != *expect {
-                return Err(FileError::Changed);
+/// Find the current version of a file: from the cache if it holds exactly this version, else from
+/// disk (stored in the cache when it fits). Playlists are always read whole.
+pub fn lookup(resolver: &Resolver, cache: &Cache, path: &Path, kind: Kind) -> Result<Found, FileError> {
+    let use_cache = kind.cacheable() && cache.enabled();
+    if use_cache {
+        let ident = resolver.stat(path)?;
+        // Only a path already proven to lead to this inode inside the root may skip the open.
+        if resolver.is_verified(path, &ident) {
+            if let Some(entry) = cache.get(path, &ident) {
+                let source = FoundSource::Memory(entry.bytes.clone());
+                return Ok(Found { meta: entry.meta.clone(), source, cache: CacheOutcome::Hit });
             }
-            Ok(bytes)
-        };
-        let result = cache.chunk_and_outcome(expect, index, fill).and_then(|(bytes, hit)| {
-            let from = (offset - start) as usize;
-            let to = (from as u64 + len).min(bytes.len() as u64) as usize;
-            if from >= to {
-                return Err(FileError::Changed);
-            }
-            Ok((bytes.slice(from..to), hit))
-        });
-        Some(result)
+        } else {
+            cache.note_miss();
+        }
     }
-
-    pub fn chunk_size(&self) -> usize {
-        self.chunk
-    }
-
-    pub fn budget(&self) -> &Arc<Semaphore> {
-        &self.budget
-    }
-
-    /// Bytes of chunk buffers currently handed out (read but not yet written to a socket).
-    pub fn in_flight(&self) -> usize {
-        self.budget_bytes - self.budget.available_permits()
-    }
-
-    fn take(&self) -> Vec<u8> {
-        self.free.lock().ok().and_then(|mut f| f.pop()).unwrap_or_else(|| vec![0u8; self.chunk])
-    }
-
-    fn give_back(&self, buf: Vec<u8>) {
-        if buf.len() == self.chunk {
-            if let Ok(mut free) = self.free.lock() {
-                if free.len() * self.chunk < self.budget_bytes {
-                    free.push(buf);
+    let outcome = if use_cache { CacheOutcome::Miss } else { CacheOutcome::Bypass };
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let opened = resolver.open(path)?;
+        let whole = kind == Kind::Playlist || (use_cache && cache.admits(opened.meta.len()));
+        if !whole {
+            return Ok(Found { meta: opened.meta, source: FoundSource::File(Arc::new(opened.file)), cache: outcome });
+        }
+        match read_whole(&opened) {
+            Ok(bytes) => {
+                if use_cache {
+                    cache.insert(path, opened.meta.clone(), bytes.clone());
                 }
+                return Ok(Found { meta: opened.meta, source: FoundSource::Memory(bytes), cache: outcome });
             }
+            Err(FileError::Changed) if attempts < 3 => continue,
+            Err(e) => return Err(e),
         }
-    }
-
-    /// Read `len` bytes at `offset` into a pooled buffer charged to `permit`, then check that the file
-    /// is still the version the response started with.
-    pub fn read(
-        self: &Arc<Self>,
-        file: &File,
-        expect: &Identity,
-        offset: u64,
-        len: usize,
-        permit: OwnedSemaphorePermit,
-    ) -> Result<Bytes, FileError> {
-        let mut buf = self.take();
-        let n = len.min(buf.len());
-        let result = read_exact_at(file, &mut buf[..n], offset).and_then(|()| {
-            if Identity::of(&file.metadata()?) == *expect {
-                Ok(())
-            } else {
-                Err(FileError::Changed)
-            }
-        });
-        match result {
-            Ok(()) => Ok(Bytes::from_owner(Chunk { buf, len: n, pool: Arc::clone(self), _permit: permit })),
-            Err(e) => {
-                self.give_back(buf);
-                Err(e)
-            }
-        }
-    }
-}
-
-/// A chunk handed to hyper: returns its buffer to the pool and its bytes to the budget when hyper has
-/// written it and drops it.
-struct Chunk {
-    buf: Vec<u8>,
-    len: usize,
-    pool: Arc<ChunkPool>,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl AsRef<[u8]> for Chunk {
-    fn as_ref(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-}
-
-impl Drop for Chunk {
-    fn drop(&mut self) {
-        self.pool.give_back(std::mem::take(&mut self.buf));
     }
 }
 
@@ -430,46 +273,5 @@ mod tests {
         std::fs::write(root.path().join("new"), b"two").unwrap();
         std::fs::rename(root.path().join("new"), &path).unwrap();
         assert_ne!(resolver.open(&path).unwrap().meta.etag, first);
-    }
-
-    #[tokio::test]
-    async fn chunk_read_after_truncation_is_an_error_not_a_short_chunk() {
-        let root = tempfile::tempdir().unwrap();
-        let path = root.path().join("v.mp4");
-        std::fs::write(&path, vec![7u8; 10_000]).unwrap();
-        let opened = Resolver::new(root.path()).unwrap().open(&path).unwrap();
-        let pool = ChunkPool::new(4096, 1 << 20);
-        let permit = pool.budget().clone().acquire_many_owned(4096).await.unwrap();
-        let ok = pool.read(&opened.file, &opened.meta.ident, 0, 4096, permit).unwrap();
-        assert_eq!(ok.len(), 4096);
-        std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(100).unwrap();
-        let permit = pool.budget().clone().acquire_many_owned(4096).await.unwrap();
-        assert!(pool.read(&opened.file, &opened.meta.ident, 4096, 4096, permit).is_err());
-        drop(ok);
-        assert_eq!(pool.in_flight(), 0, "budget returned when chunks are dropped");
-    }
-
-    #[test]
-    fn cached_reads_are_slices_of_one_chunk_and_refuse_a_changed_file() {
-        let root = tempfile::tempdir().unwrap();
-        let path = root.path().join("v.mp4");
-        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &data).unwrap();
-        let opened = Resolver::new(root.path()).unwrap().open(&path).unwrap();
-        let cache = Arc::new(Cache::new(true, 1 << 20));
-        let pool = ChunkPool::with_cache(4096, 1 << 20, Some(Arc::clone(&cache)));
-        let ident = opened.meta.ident;
-        let (part, _) = pool.cached(&opened.file, &ident, 4000, 5000).unwrap().unwrap();
-        assert_eq!(&part[..], &data[4000..4096], "stops at the chunk boundary");
-        let (part, _) = pool.cached(&opened.file, &ident, 8192, 5000).unwrap().unwrap();
-        assert_eq!(&part[..], &data[8192..], "the last chunk is short");
-        // Rewritten in place: a chunk not yet held cannot be read for the old version.
-        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-        f.write_all_at(&[0u8; 10], 4096).unwrap();
-        f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
-        assert!(matches!(pool.cached(&opened.file, &ident, 4096, 10), Some(Err(FileError::Changed))));
-        // Chunks held for the old version stay whole and consistent.
-        assert_eq!(&pool.cached(&opened.file, &ident, 0, 10).unwrap().unwrap().0[..], &data[..10]);
-        assert_eq!(pool.in_flight(), 0, "cached chunks are not charged to the in-flight budget");
     }
 }

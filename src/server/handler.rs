@@ -2,7 +2,7 @@
 //! -> decide (preconditions, Range) -> render. Each step is a plain function call in [`respond`], so a
 //! step can be inserted without restructuring: signed-URL checks go in the gate step, a playlist
 //! rewrite between lookup and render (playlist bodies are always whole `Bytes` there, see
-//! [`Found::source`]). The handler is synchronous: files in the page cache are read inline, like
+//! [`files::Found::source`]). The handler is synchronous: files in the page cache are read inline, like
 //! nginx does, which avoids a thread hand-off per request.
 
 use std::path::{Path, PathBuf};
@@ -14,17 +14,19 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 
-use super::access::{AccessLog, CacheOutcome};
+use super::access::AccessLog;
 use super::auth::{self, Gate};
 use super::body::{Body, Content, Piece, Pieces, Source};
+use super::cache::CacheOutcome;
 use super::conditional::{self, Precondition, Validators};
 use super::cors::{self, Preflight};
-use super::files::{self, FileError, FileMeta};
+use super::files::{self, Found, FoundSource};
+use super::identity::{FileError, FileMeta};
 use super::mime::{self, Kind};
 use super::player;
 use super::range::{self, ByteRange, RangeDecision};
 use super::route::{self, Route, RouteError};
-use super::Shared;
+use super::state::Shared;
 
 const ALLOW: &str = "GET, HEAD, OPTIONS";
 
@@ -87,14 +89,20 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
         }
     };
     // Look up.
-    let found = match lookup(shared, &path, kind) {
+    let found = match files::lookup(&shared.resolver, &shared.cache, &path, kind) {
         Ok(found) => found,
         Err(err) => return file_error(&path, err),
     };
     *cache = found.cache;
     // A signed playlist is this request's copy carrying its token; the cache keeps the file's bytes.
     let found = match (&signed, kind) {
-        (Some(token), Kind::Playlist) => auth::signed_playlist(found, parts.uri.path(), token),
+        (Some(token), Kind::Playlist) => match &found.source {
+            FoundSource::Memory(bytes) => {
+                let (bytes, meta) = auth::signed_playlist(bytes, &found.meta, parts.uri.path(), token);
+                Found { meta, source: FoundSource::Memory(bytes), cache: found.cache }
+            }
+            FoundSource::File(_) => found,
+        },
         _ => found,
     };
     // Decide, then render.
@@ -145,72 +153,6 @@ fn target(shared: &Shared, route: Route, signed: Option<&crate::signing::Token>)
             Target::Page(player::watch_page(&id, &shared.config.player, &shared.layout, signer))
         }
         Route::PlayerFile(hash, name) => Target::Page(player::static_response(&shared.config.player, &hash, &name)),
-    }
-}
-
-/// Where a file's bytes are: in memory (cached, or a playlist read whole) or an open descriptor.
-pub enum FoundSource {
-    Memory(Bytes),
-    File(Arc<std::fs::File>),
-}
-
-/// A file ready to serve: one version's validators and its bytes' source.
-pub struct Found {
-    pub meta: FileMeta,
-    pub source: FoundSource,
-    pub cache: CacheOutcome,
-}
-
-impl Found {
-    /// The length of the body to send: the in-memory bytes when there are some (a rewrite step may
-    /// have changed them), else the file's.
-    pub fn len(&self) -> u64 {
-        match &self.source {
-            FoundSource::Memory(bytes) => bytes.len() as u64,
-            FoundSource::File(_) => self.meta.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Find the current version of a file: from the cache if it holds exactly this version, else from
-/// disk (stored in the cache when it fits). Playlists are always read whole.
-pub fn lookup(shared: &Shared, path: &Path, kind: Kind) -> Result<Found, FileError> {
-    let use_cache = kind.cacheable() && shared.cache.enabled();
-    if use_cache {
-        let ident = shared.resolver.stat(path)?;
-        // Only a path already proven to lead to this inode inside the root may skip the open.
-        if shared.resolver.is_verified(path, &ident) {
-            if let Some(entry) = shared.cache.get(path, &ident) {
-                let source = FoundSource::Memory(entry.bytes.clone());
-                return Ok(Found { meta: entry.meta.clone(), source, cache: CacheOutcome::Hit });
-            }
-        } else {
-            shared.cache.note_miss();
-        }
-    }
-    let outcome = if use_cache { CacheOutcome::Miss } else { CacheOutcome::Bypass };
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let opened = shared.resolver.open(path)?;
-        let whole = kind == Kind::Playlist || (use_cache && shared.cache.admits(opened.meta.len()));
-        if !whole {
-            return Ok(Found { meta: opened.meta, source: FoundSource::File(Arc::new(opened.file)), cache: outcome });
-        }
-        match files::read_whole(&opened) {
-            Ok(bytes) => {
-                if use_cache {
-                    shared.cache.insert(path, opened.meta.clone(), bytes.clone());
-                }
-                return Ok(Found { meta: opened.meta, source: FoundSource::Memory(bytes), cache: outcome });
-            }
-            Err(FileError::Changed) if attempts < 3 => continue,
-            Err(e) => return Err(e),
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Cached bytes the kernel can send without copying them: each cached chunk (and each large whole file
 //! in the cache) lives in its own sealed `memfd`, memory-mapped read-only and handed to hyper as
 //! `Bytes`. Under high concurrency (from `Config::sendfile_min_connections` open connections on) the
-//! socket writer ([`poll_send`], used by the connection wrapper in `mod.rs`) recognises a buffer that
+//! socket writer ([`poll_send`], used by [`super::Socket`]) recognises a buffer that
 //! starts inside such a mapping and sends it with `sendfile` from the memfd, so page references go to
 //! the socket instead of a `memcpy`; any other buffer, and every buffer below that concurrency (where
 //! one `memcpy` measured cheaper than the kernel's per-page splice), goes through `writev` as usual.
@@ -12,7 +12,7 @@
 //! F_SEAL_GROW | F_SEAL_SEAL`). No process, including this one, can change or truncate it afterwards,
 //! so the mapping can neither change under a response nor raise SIGBUS, and the pages `sendfile` hands
 //! to the socket stay the bytes of one version. This is the one module that needs `unsafe`: the
-//! `mmap` call. It does not decide what is cached (`cache.rs`) nor check identities (`files.rs`).
+//! `mmap` call. It does not decide what is cached (`cache.rs`) nor check identities (`files.rs`, `chunks.rs`).
 
 #![allow(unsafe_code)]
 
