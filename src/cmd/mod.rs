@@ -8,6 +8,7 @@ pub mod generate;
 pub mod hls;
 pub mod prepare;
 pub mod probe;
+pub mod publish;
 pub mod renditions;
 pub mod serve;
 pub mod sign;

@@ -8,6 +8,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod serve;
 pub mod sign;
+pub mod storage;
 pub mod tools;
 
 use std::collections::BTreeMap;
@@ -32,6 +33,7 @@ pub struct ConfigFile {
     pub pipeline: pipeline::PipelineSection,
     pub serve: serve::ServeSection,
     pub sign: sign::SignSection,
+    pub storage: storage::StorageSection,
 }
 
 /// A snapshot of the process environment, taken once, so that layering is testable without touching
