@@ -898,7 +898,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__serve)
-            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --player --no-player --media-base-url --workers --max-connections --access-log --log-format --require-signatures --config --json --quiet --verbose --color --help --version"
+            opts="-q -v -h -V --root --addr --cache-size --cache-enabled --chunk-size --allowed-origin --player --no-player --media-base-url --workers --max-connections --access-log --log-format --require-signatures --tls-cert --tls-key --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -956,6 +956,36 @@ _playtube() {
                     ;;
                 --require-signatures)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --tls-key)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --config)

@@ -179,6 +179,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --access-log 'Write one access-log line per request. Env PLAYTUBE_ACCESS_LOG; [serve] access_log. Default true'
             cand --log-format 'Log format on stderr. Env PLAYTUBE_LOG_FORMAT; [serve] log_format. Default human'
             cand --require-signatures 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured'
+            cand --tls-cert 'Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain (leaf first); needs --tls-key. Both files are re-read on SIGHUP. Env PLAYTUBE_TLS_CERT; [serve] tls_cert'
+            cand --tls-key 'The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert. Env PLAYTUBE_TLS_KEY; [serve] tls_key'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
             cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
             cand --player 'Serve the watch page /watch/{id} (an hls.js player) and its scripts under /player/. On by default. Env PLAYTUBE_PLAYER; [serve] player'

@@ -156,6 +156,8 @@ complete -c playtube -n "__fish_playtube_using_subcommand serve" -l log-format -
 json\t'One JSON object per line'"
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l require-signatures -d 'Require signed links (see `playtube sign`) on /stream, /hls, /thumb and /watch. Env PLAYTUBE_REQUIRE_SIGNATURES; [serve] require_signatures. Default: true when a key is configured' -r -f -a "true\t''
 false\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l tls-cert -d 'Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain (leaf first); needs --tls-key. Both files are re-read on SIGHUP. Env PLAYTUBE_TLS_CERT; [serve] tls_cert' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand serve" -l tls-key -d 'The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert. Env PLAYTUBE_TLS_KEY; [serve] tls_key' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand serve" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
