@@ -1,7 +1,8 @@
 //! The asset layout on disk: the one place that knows where a video's files live under an assets root.
 //! Written by the pipeline, read by the server; both go through these types so the file names are
 //! defined once. It validates names (ids, qualities, segment file names) so that a value that passed
-//! validation can never name a path outside its asset folder. It does no I/O except in `staging`.
+//! validation can never name a path outside its asset folder. It does no I/O except in `staging` and
+//! [`AssetDir::rendition_files`] (the one scan of a `renditions/` folder, in the one rendition order).
 //!
 //! ```text
 //! <root>/<id>/stream.mp4                    progressive, faststart
@@ -11,6 +12,13 @@
 //! <root>/<id>/hls/<quality>/<segment>       segments (.ts / .m4s), init.mp4, iframes.m3u8
 //! <root>/<id>/thumb.jpg                     poster
 //! <root>/<id>/meta.json                     probe result
+//!
+//! In object storage (`s3://bucket/prefix`) an asset is published as immutable versions plus one small
+//! pointer object written last, the commit point ([`ObjectLayout`]):
+//!
+//! ```text
+//! <prefix>/<id>/current.json                the pointer: {"version": "<version>", ...}
+//! <prefix>/<id>/v/<version>/<file>          the same relative paths as on disk (stream.mp4, hls/...)
 //! ```
 
 use std::fmt;
@@ -128,6 +136,131 @@ pub const MASTER_PLAYLIST: &str = "master.m3u8";
 pub const MEDIA_PLAYLIST: &str = "playlist.m3u8";
 pub const IFRAME_PLAYLIST: &str = "iframes.m3u8";
 
+/// The init segment of fMP4 packages, inside `hls/<quality>/`.
+pub const INIT_SEGMENT: &str = "init.mp4";
+
+/// The container of HLS segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentType {
+    /// MPEG-TS segments (.ts), the widest player support.
+    Ts,
+    /// CMAF-style fragmented MP4 segments (.m4s) with an init segment.
+    Fmp4,
+}
+
+impl SegmentType {
+    /// The segment file name pattern (ffmpeg's `%05d` numbering) inside `hls/<quality>/`.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            SegmentType::Ts => "seg_%05d.ts",
+            SegmentType::Fmp4 => "seg_%05d.m4s",
+        }
+    }
+}
+
+/// `renditions/<quality>.mp4`, relative to the asset folder (as ffmpeg and `--json` name it).
+pub fn rendition_path(quality: &Quality) -> String {
+    format!("{RENDITIONS_DIR}/{quality}.mp4")
+}
+
+/// `hls/master.m3u8`, relative to the asset folder.
+pub fn master_path() -> String {
+    format!("{HLS_DIR}/{MASTER_PLAYLIST}")
+}
+
+/// The pointer object of an asset in object storage.
+pub const POINTER_OBJECT: &str = "current.json";
+/// The folder of an asset's published versions in object storage.
+pub const VERSIONS_DIR: &str = "v";
+
+/// A validated published version id: 1 to 64 characters of `a-z 0-9 -` (playtube makes
+/// `<unix-ms>-<random hex>`, so versions sort by publish time).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VersionId(String);
+
+impl VersionId {
+    pub fn parse(s: &str) -> Option<VersionId> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase() || c == b'-');
+        ok.then(|| VersionId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for VersionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a path relative to an asset folder may be published: `/`-separated components of
+/// `A-Z a-z 0-9 _ - .`, none empty and none starting with `.` (no `..`, no hidden or partial files).
+pub fn is_publishable_path(rel: &str) -> bool {
+    !rel.is_empty()
+        && rel.split('/').all(|c| {
+            !c.is_empty() && !c.starts_with('.') && c.len() <= 128 && c.bytes().all(|b| is_name_char(b) || b == b'.')
+        })
+}
+
+/// Object names of published assets under a key prefix (`""` for the bucket's top level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectLayout {
+    /// Without leading or trailing `/`.
+    prefix: String,
+}
+
+impl ObjectLayout {
+    pub fn new(prefix: &str) -> ObjectLayout {
+        ObjectLayout { prefix: prefix.trim_matches('/').to_owned() }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn join(&self, rest: &str) -> String {
+        if self.prefix.is_empty() {
+            rest.to_owned()
+        } else {
+            format!("{}/{rest}", self.prefix)
+        }
+    }
+
+    /// `<prefix>/<id>/current.json`
+    pub fn pointer(&self, id: &AssetId) -> String {
+        self.join(&format!("{id}/{POINTER_OBJECT}"))
+    }
+
+    /// `<prefix>/<id>/v/`: every version of the asset is below this.
+    pub fn versions(&self, id: &AssetId) -> String {
+        self.join(&format!("{id}/{VERSIONS_DIR}/"))
+    }
+
+    /// `<prefix>/<id>/v/<version>/`
+    pub fn version_root(&self, id: &AssetId, version: &VersionId) -> String {
+        self.join(&format!("{id}/{VERSIONS_DIR}/{version}/"))
+    }
+
+    /// The object holding `rel` (a path relative to the asset folder, see [`AssetDir::relative`]) of
+    /// one version.
+    pub fn object(&self, id: &AssetId, version: &VersionId, rel: &Path) -> String {
+        let rel: Vec<_> = rel.iter().map(|c| c.to_string_lossy()).collect();
+        format!("{}{}", self.version_root(id, version), rel.join("/"))
+    }
+
+    /// The version and relative path named by an object key under [`ObjectLayout::versions`].
+    pub fn split_version_key<'k>(&self, id: &AssetId, key: &'k str) -> Option<(VersionId, &'k str)> {
+        let rest = key.strip_prefix(&self.versions(id))?;
+        let (version, rel) = rest.split_once('/')?;
+        Some((VersionId::parse(version)?, rel))
+    }
+}
+
 /// The assets root.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -157,6 +290,13 @@ impl Layout {
     }
 }
 
+/// One `renditions/<quality>.mp4` found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenditionFile {
+    pub quality: Quality,
+    pub bytes: u64,
+}
+
 /// The paths of one asset's files, rooted at its folder (final or staging).
 #[derive(Debug, Clone)]
 pub struct AssetDir {
@@ -166,6 +306,12 @@ pub struct AssetDir {
 impl AssetDir {
     pub fn new(dir: impl Into<PathBuf>) -> AssetDir {
         AssetDir { dir: dir.into() }
+    }
+
+    /// Paths relative to an asset folder (`hls/720p/playlist.m3u8`): the names inside a published
+    /// version in object storage.
+    pub fn relative() -> AssetDir {
+        AssetDir::new("")
     }
 
     pub fn dir(&self) -> &Path {
@@ -189,7 +335,24 @@ impl AssetDir {
     }
 
     pub fn rendition(&self, quality: &Quality) -> PathBuf {
-        self.renditions_dir().join(format!("{quality}.mp4"))
+        self.dir.join(rendition_path(quality))
+    }
+
+    /// The renditions on disk (`renditions/<quality>.mp4` with a valid quality name), in the one
+    /// rendition order: by the number the name starts with (`360p` before `1080p`), then by size, then
+    /// by name. An empty list when the folder holds none; an error when it cannot be read.
+    pub fn rendition_files(&self) -> std::io::Result<Vec<RenditionFile>> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(self.renditions_dir())?.flatten() {
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            let Some(Ok(quality)) = name.strip_suffix(".mp4").map(Quality::parse) else { continue };
+            found.push(RenditionFile { quality, bytes: entry.metadata().map(|m| m.len()).unwrap_or(0) });
+        }
+        found.sort_by_key(|r| {
+            let digits: String = r.quality.as_str().chars().take_while(char::is_ascii_digit).collect();
+            (digits.parse::<u64>().unwrap_or(u64::MAX), r.bytes, r.quality.clone())
+        });
+        Ok(found)
     }
 
     pub fn hls_dir(&self) -> PathBuf {
@@ -262,5 +425,40 @@ mod tests {
         assert_eq!(asset.hls_playlist(&q), Path::new("/assets/abc/hls/720p/playlist.m3u8"));
         assert_eq!(asset.thumb(), Path::new("/assets/abc/thumb.jpg"));
         assert_eq!(asset.meta(), Path::new("/assets/abc/meta.json"));
+    }
+
+    #[test]
+    fn qualities_on_disk_are_listed_lowest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let asset = AssetDir::new(dir.path());
+        std::fs::create_dir(asset.renditions_dir()).unwrap();
+        for name in ["1080p.mp4", "360p.mp4", "720p.mp4", "notes.txt", "bad name.mp4"] {
+            std::fs::write(asset.renditions_dir().join(name), b"").unwrap();
+        }
+        let found: Vec<String> = asset.rendition_files().unwrap().iter().map(|r| r.quality.to_string()).collect();
+        assert_eq!(found, ["360p", "720p", "1080p"]);
+    }
+
+    #[test]
+    fn published_objects_live_under_a_version_beside_one_pointer() {
+        let objects = ObjectLayout::new("/media/assets/");
+        let id = AssetId::parse("abc").unwrap();
+        let v = VersionId::parse("1733385600000-0a1b2c3d").unwrap();
+        let q = Quality::parse("720p").unwrap();
+        assert_eq!(objects.pointer(&id), "media/assets/abc/current.json");
+        let key = objects.object(&id, &v, &AssetDir::relative().hls_playlist(&q));
+        assert_eq!(key, "media/assets/abc/v/1733385600000-0a1b2c3d/hls/720p/playlist.m3u8");
+        assert_eq!(objects.split_version_key(&id, &key), Some((v, "hls/720p/playlist.m3u8")));
+        assert_eq!(ObjectLayout::new("").pointer(&id), "abc/current.json");
+    }
+
+    #[test]
+    fn only_plain_relative_paths_are_publishable() {
+        assert!(is_publishable_path("hls/720p/segment_00001.m4s"));
+        assert!(is_publishable_path("meta.json"));
+        for bad in ["", "/x", "a//b", "../x", "hls/.partial", "a/./b", "a\\b", "é.mp4"] {
+            assert!(!is_publishable_path(bad), "{bad:?} accepted");
+        }
+        assert!(VersionId::parse("Upper").is_none() && VersionId::parse("../x").is_none());
     }
 }

@@ -9,6 +9,8 @@
 //! - `signing` (pure HMAC links: scheme, query parser, playlist rewriting) is shared by `cmd::sign` and
 //!   the server's gate (`server::auth`)
 //! - `ui` decides how things print; `exit` maps outcomes to exit codes; `atomic` makes outputs atomic
+//! - `storage` is where assets live in object storage (`s3://`), with the publish commit point;
+//!   `mime` (content types, cache policy) is shared by the server and storage
 
 pub mod atomic;
 pub mod cli;
@@ -17,10 +19,14 @@ pub mod config;
 pub mod exit;
 pub mod inputs;
 pub mod layout;
+pub mod m3u8;
+pub mod mime;
 pub mod pipeline;
 pub mod server;
 pub mod signing;
+pub mod storage;
 pub mod ui;
+pub mod units;
 
 use cli::{Cli, Command};
 use config::Settings;
@@ -38,5 +44,6 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
         Command::Sign(args) => cmd::sign::run(&settings, args),
         Command::Serve(args) => cmd::serve::run(&settings, args),
         Command::Stats(args) => cmd::stats::run(&settings, args),
+        Command::Publish(args) => cmd::publish::run(&settings, args),
     }
 }

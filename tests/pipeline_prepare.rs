@@ -169,3 +169,28 @@ fn ctrl_c_stops_ffmpeg_exits_130_and_leaves_no_partial_asset() {
     assert_eq!(status.code(), Some(130));
     assert_eq!(root_entries(&root), ["tiny-240p"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn bad_thumbnail_width_in_the_environment_exits_2_at_once_naming_it_with_nothing_encoded() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // An ffmpeg that leaves a mark if anything runs it: the bad setting must stop the run first.
+    let ffmpeg = dir.path().join("ffmpeg");
+    std::fs::write(&ffmpeg, format!("#!/bin/sh\ntouch {}\nexit 1\n", dir.path().join("ran").display())).unwrap();
+    std::fs::set_permissions(&ffmpeg, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let started = Instant::now();
+    let out = common::playtube_in(dir.path())
+        .env("PLAYTUBE_THUMBNAIL_WIDTH", "abc")
+        .env("PLAYTUBE_FFMPEG", &ffmpeg)
+        .arg("prepare")
+        .arg(common::fixture("landscape.mp4"))
+        .args(["-o", "x"])
+        .assert()
+        .code(2);
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("PLAYTUBE_THUMBNAIL_WIDTH"), "{err}");
+    assert!(!dir.path().join("ran").exists(), "ffmpeg ran");
+    assert!(!dir.path().join("x").exists(), "an output folder was made");
+}

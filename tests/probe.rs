@@ -11,7 +11,8 @@ use playtube::pipeline::tools::Tools;
 
 fn tools() -> Tools {
     let path = std::env::var("PATH").unwrap_or_default();
-    Tools::locate(&Settings::defaults(Env::from_pairs([("PATH", path.as_str())]))).expect("ffmpeg installed")
+    playtube::config::tools::locate(&Settings::defaults(Env::from_pairs([("PATH", path.as_str())])))
+        .expect("ffmpeg installed")
 }
 
 fn probe_fixture(name: &str) -> MediaInfo {

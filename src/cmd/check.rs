@@ -8,7 +8,7 @@ use crate::cmd::BatchOutcome;
 use crate::config::Settings;
 use crate::exit::{Code, Interrupted};
 use crate::pipeline::hls_check;
-use crate::pipeline::{process, tools::Tools};
+use crate::pipeline::process;
 
 /// Whether `probe` should validate this path as an HLS package instead of probing a media file.
 pub fn is_package(path: &std::path::Path) -> bool {
@@ -17,7 +17,7 @@ pub fn is_package(path: &std::path::Path) -> bool {
 
 pub fn run(settings: &Settings, paths: &[PathBuf]) -> anyhow::Result<Code> {
     let output = &settings.output;
-    let tools = Tools::locate(settings)?;
+    let tools = crate::config::tools::locate(settings)?;
     process::install_interrupt_handler();
     let mut outcome = BatchOutcome::default();
     let mut reports = Vec::new();

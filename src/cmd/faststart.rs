@@ -12,8 +12,8 @@ use crate::config::Settings;
 use crate::exit::{Code, Interrupted, UsageError};
 use crate::pipeline::mp4::{self, Destination, Mp4Error, Options, Outcome};
 use crate::pipeline::process;
-use crate::ui::human_bytes;
-use crate::ui::progress::Progress;
+use crate::ui::progress::Bars;
+use crate::units::human_bytes;
 
 /// Extensions taken from directories given to `faststart` (MP4 family only).
 const MP4_EXTENSIONS: &[&str] = &["mp4", "m4v", "m4a", "mov"];
@@ -57,7 +57,7 @@ pub fn run(settings: &Settings, args: &FaststartArgs) -> anyhow::Result<Code> {
         outcome.fail(output, err);
     }
     process::install_interrupt_handler();
-    let progress = Progress::new(output);
+    let progress = Bars::new(output);
     let mut reports = Vec::new();
     for input in &batch.files {
         let dest = match &args.output {

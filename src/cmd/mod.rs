@@ -2,13 +2,13 @@
 //! orchestration only (expand inputs, call the pipeline or the server, print results). Shared here:
 //! the batch bookkeeping that keeps going past a bad input and exits 1 at the end.
 
-pub mod build;
 pub mod check;
 pub mod faststart;
 pub mod generate;
 pub mod hls;
 pub mod prepare;
 pub mod probe;
+pub mod publish;
 pub mod renditions;
 pub mod serve;
 pub mod sign;

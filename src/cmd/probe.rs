@@ -14,7 +14,8 @@ use crate::config::Settings;
 use crate::exit::{Code, Interrupted, UsageError};
 use crate::pipeline::probe::{self, AudioStream, MediaInfo, VideoStream};
 use crate::pipeline::{process, thumbnail, tools::Tools};
-use crate::ui::{human_bytes, human_duration, table};
+use crate::ui::table;
+use crate::units::{human_bytes, human_duration};
 
 /// What is printed for one file: the probe result plus the thumbnail written, if any.
 #[derive(Debug, Serialize)]
@@ -59,7 +60,7 @@ pub fn run(settings: &Settings, args: &ProbeArgs) -> anyhow::Result<Code> {
         Thumbnails::None => 0,
         _ => ThumbnailSettings::resolve(settings)?.width,
     };
-    let tools = Tools::locate(settings)?;
+    let tools = crate::config::tools::locate(settings)?;
     process::install_interrupt_handler();
 
     let batch = crate::inputs::collect(&args.paths);

@@ -4,16 +4,16 @@
 
 use std::net::IpAddr;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use crate::cli::SignArgs;
-use crate::config::sign::{check_base_url, parse_duration, SignSettings};
+use crate::config::sign::{check_base_url, SignSettings};
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
 use crate::layout::{AssetId, Layout, Quality};
 use crate::signing::{self, Claims, KeyId, Request, Scope, Token};
+use crate::units::{human_secs, parse_duration, unix_now};
 
 pub fn run(settings: &Settings, args: &SignArgs) -> anyhow::Result<Code> {
     let sign = SignSettings::resolve(settings, args.key_file.as_deref(), args.kid.as_deref())?;
@@ -36,10 +36,6 @@ pub fn run(settings: &Settings, args: &SignArgs) -> anyhow::Result<Code> {
         (None, Some(id)) => sign_asset(settings, &signer, id, &args.qualities, args.root.as_deref()),
         (None, None) => Err(UsageError::new("give a PATH to sign, --asset ID or --verify URL").into()),
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// `--expires`: a bare number is a Unix time, anything else a duration from now. Lifetimes the server
@@ -167,7 +163,7 @@ fn sign_asset(
         has_stream = asset.stream().is_file();
         has_hls = asset.hls_master().is_file();
         has_thumb = asset.thumb().is_file();
-        wanted = discover_qualities(&asset.renditions_dir());
+        wanted = asset.rendition_files().unwrap_or_default().into_iter().map(|r| r.quality).collect();
     }
     let url = |path: String| signer.url(&path).map(|(u, _)| u);
     let config = StreamConfig {
@@ -202,24 +198,6 @@ fn sign_asset(
     rows.push(("watch", config.watch_url.clone()));
     settings.output.print(&crate::ui::table::pairs(&rows))?;
     Ok(Code::Success)
-}
-
-/// Quality names of the renditions on disk (`renditions/<q>.mp4`), lowest first.
-fn discover_qualities(dir: &Path) -> Vec<Quality> {
-    let mut found: Vec<Quality> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            Quality::parse(name.strip_suffix(".mp4")?).ok()
-        })
-        .collect();
-    found.sort_by_key(|q| {
-        let digits: String = q.as_str().chars().take_while(char::is_ascii_digit).collect();
-        (digits.parse::<u64>().unwrap_or(u64::MAX), q.as_str().to_owned())
-    });
-    found
 }
 
 #[derive(Serialize)]
@@ -304,41 +282,4 @@ fn verify(
         settings.output.print(&format!("{}\n", verdict.message))?;
     }
     Ok(if verdict.valid { Code::Success } else { Code::Failures })
-}
-
-/// `1h 2m 3s` style.
-fn human_secs(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, u)| format!("{n}{u}"))
-        .collect();
-    if parts.is_empty() {
-        "0s".to_owned()
-    } else {
-        parts.join(" ")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn human_secs_skips_zero_units() {
-        assert_eq!(human_secs(0), "0s");
-        assert_eq!(human_secs(3600), "1h");
-        assert_eq!(human_secs(90_061), "1d 1h 1m 1s");
-    }
-
-    #[test]
-    fn qualities_on_disk_are_listed_lowest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["1080p.mp4", "360p.mp4", "720p.mp4", "notes.txt", "bad name.mp4"] {
-            std::fs::write(dir.path().join(name), b"").unwrap();
-        }
-        let found: Vec<String> = discover_qualities(dir.path()).iter().map(|q| q.to_string()).collect();
-        assert_eq!(found, ["360p", "720p", "1080p"]);
-    }
 }

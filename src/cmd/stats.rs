@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::cli::StatsArgs;
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
-use crate::ui::{human_bytes, table};
+use crate::ui::table;
+use crate::units::human_bytes;
 
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8090";
 
@@ -46,7 +47,7 @@ pub fn run(settings: &Settings, args: &StatsArgs) -> anyhow::Result<Code> {
         }
         shown += 1;
         match every {
-            Some(d) if args.count.map_or(true, |n| shown < n) => std::thread::sleep(d),
+            Some(d) if args.count.is_none_or(|n| shown < n) => std::thread::sleep(d),
             _ => return Ok(Code::Success),
         }
     }
@@ -58,7 +59,7 @@ pub fn render(v: &Value) -> String {
     let cache = &v["cache"];
     let uptime = v["uptime_seconds"].as_f64().unwrap_or(0.0);
     table::pairs(&[
-        ("uptime", crate::ui::human_duration(uptime)),
+        ("uptime", crate::units::human_duration(uptime)),
         ("requests", num("requests").to_string()),
         ("bytes sent", human_bytes(num("bytes_sent"))),
         ("connections", format!("{} active, {} total", num("active_connections"), num("connections_total"))),

@@ -1,8 +1,8 @@
 //! The batch engine shared by `renditions`, `hls` and `prepare`: expand the inputs, give each a stable
 //! asset id, skip finished assets unless `--force`, run up to `--jobs` inputs at once, build each asset
-//! in a staging folder beside its final place and rename it in when complete, show progress, and
-//! print one result per asset. What is built for one asset lives in `build`; this file owns the
-//! bookkeeping around it.
+//! in a staging folder beside its final place (`pipeline::asset`) and commit it when complete, show
+//! progress, and print one result per asset. What is built is the [`AssetPlan`] the command resolved
+//! before any work started; this file owns only the bookkeeping around it.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,32 +10,62 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Context;
+use indicatif::ProgressBar;
 use serde::Serialize;
 
-use super::build::{self, Kind};
 use super::BatchOutcome;
 use crate::cli::{SegmentArgs, TranscodeArgs};
-use crate::config::pipeline::{self, PipelineFlags, PipelineSettings};
+use crate::config::pipeline::PipelineFlags;
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
 use crate::layout::{AssetId, Layout};
+use crate::pipeline::asset::{
+    self, AssetPlan, BuildEvent, HlsOut, Products, RenditionOut, Source, StreamCopy, Timings,
+};
 use crate::pipeline::tools::Tools;
-use crate::ui::progress::Progress;
+use crate::ui::progress::Bars;
+use crate::ui::Output;
+
+/// What the inputs of a batch are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inputs {
+    /// Media files and folders (walked for media files).
+    Media,
+    /// Asset folders (or their source files) whose `renditions/` are segmented (`hls --from-renditions`).
+    AssetRenditions,
+}
+
+/// Whether an asset was built now or skipped as already finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Built,
+    /// Already finished; `--force` rebuilds it.
+    Skipped,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Built => "built",
+            Status::Skipped => "skipped",
+        }
+    }
+}
 
 /// One asset's result (`--json` prints a list of these).
 #[derive(Debug, Serialize)]
 pub struct AssetResult {
     pub input: PathBuf,
     pub id: String,
-    /// `built` or `skipped` (already finished; use --force to rebuild).
-    pub status: &'static str,
+    pub status: Status,
     pub dir: PathBuf,
     /// Source duration in seconds.
     pub duration: Option<f64>,
-    pub timings: build::Timings,
+    pub timings: Timings,
     pub outputs: Vec<OutputFile>,
-    pub renditions: Vec<build::RenditionOut>,
-    pub hls: Option<build::HlsOut>,
+    pub renditions: Vec<RenditionOut>,
+    pub hls: Option<HlsOut>,
 }
 
 #[derive(Debug, Serialize)]
@@ -45,15 +75,15 @@ pub struct OutputFile {
     pub bytes: u64,
 }
 
-/// Everything one worker needs.
-pub struct BatchCtx<'a> {
-    pub settings: &'a Settings,
-    pub pipeline: PipelineSettings,
-    pub tools: Tools,
-    pub layout: Layout,
-    pub kind: Kind,
-    pub force: bool,
-    pub progress: Progress,
+/// Everything one worker needs, resolved before the first input is touched.
+struct BatchCtx<'a> {
+    output: &'a Output,
+    plan: AssetPlan,
+    tools: Tools,
+    layout: Layout,
+    inputs: Inputs,
+    force: bool,
+    bars: Bars,
 }
 
 /// Run one of the three commands over a batch.
@@ -61,7 +91,8 @@ pub fn run(
     settings: &Settings,
     args: &TranscodeArgs,
     segments: Option<&SegmentArgs>,
-    kind: Kind,
+    products: Products,
+    inputs: Inputs,
 ) -> anyhow::Result<Code> {
     let flags = PipelineFlags {
         qualities: args.qualities.clone(),
@@ -70,13 +101,59 @@ pub fn run(
         segment_type: segments.and_then(|s| s.segment_type),
         jobs: args.jobs,
     };
-    let pipeline = pipeline::resolve(&settings.file.pipeline, &settings.env, &flags)?;
-    let tools = Tools::locate(settings)?;
+    // Every setting is resolved (and a bad one reported, exit 2) before any input is touched.
+    let (plan, jobs_setting) =
+        crate::config::pipeline::asset_plan(settings, &flags, products, StreamCopy::WhenWebPlayable)?;
+    let tools = crate::config::tools::locate(settings)?;
     let output = &settings.output;
     let mut outcome = BatchOutcome::default();
 
-    // Inputs: files and folders, or asset folders for --from-renditions.
-    let files: Vec<PathBuf> = if kind == Kind::HlsFromRenditions {
+    let jobs = collect_jobs(args, inputs, output, &mut outcome)?;
+
+    let ctx = BatchCtx {
+        output,
+        plan,
+        tools,
+        layout: Layout::new(&args.out),
+        inputs,
+        force: args.force,
+        bars: Bars::new(output),
+    };
+    let mut results = run_pool(&ctx, &jobs, jobs_setting);
+    results.sort_by_key(|(i, _)| *i);
+    let mut done = Vec::new();
+    let mut interrupted = None;
+    for (_, result) in results {
+        match result {
+            Ok(r) => {
+                outcome.ok += 1;
+                done.push(r);
+            }
+            Err(err) if crate::exit::code_for(&err) == Code::Interrupted => interrupted = Some(err),
+            Err(_) => outcome.failed += 1,
+        }
+    }
+    if output.json {
+        output.print_json(&done)?;
+    }
+    if let Some(err) = interrupted {
+        return Err(err);
+    }
+    if crate::pipeline::process::interrupted() {
+        return Err(crate::exit::Interrupted.into());
+    }
+    Ok(outcome.code())
+}
+
+/// The batch's (input, asset id) pairs: files and folders expanded (or asset folders taken as they
+/// are for `--from-renditions`), each with a stable id. Bad inputs are reported into `outcome`.
+fn collect_jobs(
+    args: &TranscodeArgs,
+    inputs: Inputs,
+    output: &Output,
+    outcome: &mut BatchOutcome,
+) -> anyhow::Result<Vec<(PathBuf, AssetId)>> {
+    let files: Vec<PathBuf> = if inputs == Inputs::AssetRenditions {
         args.inputs.clone()
     } else {
         let batch = crate::inputs::collect(&args.inputs);
@@ -114,19 +191,21 @@ pub fn run(
         jobs.push((file, id));
     }
 
-    let ctx = BatchCtx {
-        settings,
-        pipeline,
-        tools,
-        layout: Layout::new(&args.out),
-        kind,
-        force: args.force,
-        progress: Progress::new(output),
-    };
-    let total = (jobs.len() > 1).then(|| ctx.progress.total(jobs.len() as u64));
+    Ok(jobs)
+}
+
+/// Build the jobs on up to `jobs_setting` threads, printing each result as it ends; results come
+/// back in input order.
+fn run_pool(
+    ctx: &BatchCtx<'_>,
+    jobs: &[(PathBuf, AssetId)],
+    jobs_setting: usize,
+) -> Vec<(usize, anyhow::Result<AssetResult>)> {
+    let output = ctx.output;
+    let total = (jobs.len() > 1).then(|| ctx.bars.total(jobs.len() as u64));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, anyhow::Result<AssetResult>)>> = Mutex::new(Vec::new());
-    let workers = ctx.pipeline.jobs.min(jobs.len()).max(1);
+    let workers = jobs_setting.min(jobs.len()).max(1);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
@@ -135,16 +214,16 @@ pub fn run(
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some((file, id)) = jobs.get(i) else { break };
-                let result = process_one(&ctx, file, id);
+                let result = process_one(ctx, file, id);
                 if let Err(err) = &result {
                     if crate::exit::code_for(err) != Code::Interrupted {
-                        ctx.progress.suspend(|| output.error(format_args!("{}: {err:#}", file.display())));
+                        ctx.bars.suspend(|| output.error(format_args!("{}: {err:#}", file.display())));
                     }
                 } else if let Ok(r) = &result {
                     if !output.json && !output.quiet {
                         let line = summary_line(r);
                         // A closed stdout is not an error worth stopping the encodes for.
-                        let _ = ctx.progress.suspend(|| output.print(&format!("{line}\n")));
+                        let _ = ctx.bars.suspend(|| output.print(&format!("{line}\n")));
                     }
                 }
                 if let Some(t) = &total {
@@ -157,34 +236,11 @@ pub fn run(
     if let Some(t) = total {
         t.finish_and_clear();
     }
-    let mut results = results.into_inner().expect("workers finished");
-    results.sort_by_key(|(i, _)| *i);
-    let mut done = Vec::new();
-    let mut interrupted = None;
-    for (_, result) in results {
-        match result {
-            Ok(r) => {
-                outcome.ok += 1;
-                done.push(r);
-            }
-            Err(err) if crate::exit::code_for(&err) == Code::Interrupted => interrupted = Some(err),
-            Err(_) => outcome.failed += 1,
-        }
-    }
-    if output.json {
-        output.print_json(&done)?;
-    }
-    if let Some(err) = interrupted {
-        return Err(err);
-    }
-    if crate::pipeline::process::interrupted() {
-        return Err(crate::exit::Interrupted.into());
-    }
-    Ok(outcome.code())
+    results.into_inner().expect("workers finished")
 }
 
 fn summary_line(r: &AssetResult) -> String {
-    if r.status == "skipped" {
+    if r.status == Status::Skipped {
         return format!("skipped {}: {} is already built (--force rebuilds it)", r.input.display(), r.dir.display());
     }
     let total: u64 = r.outputs.iter().map(|o| o.bytes).sum();
@@ -199,11 +255,11 @@ fn summary_line(r: &AssetResult) -> String {
     };
     format!(
         "{} {} -> {} [{}] {} in {:.1} s",
-        r.status,
+        r.status.as_str(),
         r.input.display(),
         r.dir.display(),
         rungs.join(", "),
-        crate::ui::human_bytes(total),
+        crate::units::human_bytes(total),
         r.timings.total
     )
 }
@@ -212,54 +268,58 @@ fn summary_line(r: &AssetResult) -> String {
 fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result<AssetResult> {
     let started = Instant::now();
     let final_dir = ctx.layout.asset(id);
-    if !ctx.force && build::is_finished(ctx.kind, &final_dir) {
-        return Ok(AssetResult {
+    let result = |status, built: asset::BuiltAsset| -> anyhow::Result<AssetResult> {
+        Ok(AssetResult {
             input: input.to_owned(),
             id: id.to_string(),
-            status: "skipped",
+            status,
             dir: final_dir.dir().to_owned(),
-            duration: None,
-            timings: build::Timings::default(),
-            outputs: list_outputs(final_dir.dir())?,
-            renditions: Vec::new(),
-            hls: None,
-        });
+            duration: built.duration,
+            timings: built.timings,
+            outputs: asset::list_files(final_dir.dir())?
+                .into_iter()
+                .map(|(path, bytes)| OutputFile { path, bytes })
+                .collect(),
+            renditions: built.renditions,
+            hls: built.hls,
+        })
+    };
+    if !ctx.force && asset::is_finished(&ctx.plan, &final_dir) {
+        let nothing =
+            asset::BuiltAsset { duration: None, timings: Timings::default(), renditions: Vec::new(), hls: None };
+        return result(Status::Skipped, nothing);
     }
     let staging = ctx
         .layout
         .staging(id)
         .with_context(|| format!("creating a staging folder in {}", ctx.layout.root().display()))?;
-    build::seed(ctx.kind, &final_dir, staging.path())?;
+    asset::seed(&ctx.plan, &final_dir, staging.path())?;
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| id.to_string());
-    let built = build::build(ctx, input, &final_dir, staging.path(), &name)?;
-    let committed = Instant::now();
-    staging
-        .commit(final_dir.dir())
-        .with_context(|| format!("moving the finished asset to {}", final_dir.dir().display()))?;
-    let mut timings = built.timings;
-    timings.commit = committed.elapsed().as_secs_f64();
-    timings.total = started.elapsed().as_secs_f64();
-    Ok(AssetResult {
-        input: input.to_owned(),
-        id: id.to_string(),
-        status: "built",
-        dir: final_dir.dir().to_owned(),
-        duration: built.duration,
-        timings,
-        outputs: list_outputs(final_dir.dir())?,
-        renditions: built.renditions,
-        hls: built.hls,
-    })
-}
-
-fn list_outputs(dir: &Path) -> anyhow::Result<Vec<OutputFile>> {
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            out.push(OutputFile { path: rel.to_string_lossy().into_owned(), bytes: entry.metadata()?.len() });
+    let source = match ctx.inputs {
+        Inputs::Media => Source::Media(input),
+        Inputs::AssetRenditions => Source::Renditions(final_dir.dir()),
+    };
+    let mut bar: Option<ProgressBar> = None;
+    let mut on_event = |event: BuildEvent<'_>| match event {
+        BuildEvent::EncodeStarted { command, duration_ms } => {
+            ctx.output.debug(2, command);
+            bar = Some(ctx.bars.file(&name, duration_ms));
         }
-    }
-    Ok(out)
+        BuildEvent::EncodeProgress(p) => {
+            if let Some(bar) = &bar {
+                ctx.bars.update_file(bar, p.out_time.as_millis() as u64, p.speed);
+            }
+        }
+        BuildEvent::EncodeEnded => {
+            if let Some(bar) = bar.take() {
+                bar.finish_and_clear();
+            }
+        }
+    };
+    let mut built = asset::build(&ctx.plan, source, &ctx.tools, staging.path(), &mut on_event)?;
+    let committed = Instant::now();
+    asset::commit(staging, &final_dir)?;
+    built.timings.commit = committed.elapsed().as_secs_f64();
+    built.timings.total = started.elapsed().as_secs_f64();
+    result(Status::Built, built)
 }

@@ -8,6 +8,8 @@ pub mod pipeline;
 pub mod probe;
 pub mod serve;
 pub mod sign;
+pub mod storage;
+pub mod tools;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,9 +17,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, ColorChoice};
 use crate::exit::UsageError;
-use crate::ui::Output;
+use crate::ui::{ColorWhen, Output, OutputOptions};
 
 /// The whole `playtube.toml`. Unknown keys anywhere are an error naming the key and the file.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -31,6 +33,7 @@ pub struct ConfigFile {
     pub pipeline: pipeline::PipelineSection,
     pub serve: serve::ServeSection,
     pub sign: sign::SignSection,
+    pub storage: storage::StorageSection,
 }
 
 /// A snapshot of the process environment, taken once, so that layering is testable without touching
@@ -82,6 +85,57 @@ impl Env {
     }
 }
 
+/// Where a setting's value came from, named in every message about a bad value: the flag, the
+/// environment variable, the file key, or the built-in default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// `--preset`
+    Flag(&'static str),
+    /// `PLAYTUBE_PRESET`
+    Env(&'static str),
+    /// `[pipeline] preset` (in the config file that was read)
+    File(&'static str),
+    Default,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag(name) | Origin::Env(name) | Origin::File(name) => f.write_str(name),
+            Origin::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// One setting resolved by the one precedence rule: flag > environment > playtube.toml > default.
+/// An environment value that does not parse is a usage error naming the variable.
+pub struct Layer<'a, T> {
+    pub flag: Option<(T, &'static str)>,
+    pub env: Option<(&'a Env, &'static str)>,
+    pub file: Option<(T, &'static str)>,
+    pub default: T,
+}
+
+impl<T: std::str::FromStr> Layer<'_, T>
+where
+    T::Err: std::fmt::Display,
+{
+    pub fn resolve(self) -> Result<(T, Origin), UsageError> {
+        if let Some((v, name)) = self.flag {
+            return Ok((v, Origin::Flag(name)));
+        }
+        if let Some((env, key)) = self.env {
+            if let Some(v) = env.parse::<T>(key)? {
+                return Ok((v, Origin::Env(key)));
+            }
+        }
+        if let Some((v, key)) = self.file {
+            return Ok((v, Origin::File(key)));
+        }
+        Ok((self.default, Origin::Default))
+    }
+}
+
 pub fn parse_bool(raw: &str) -> Option<bool> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
@@ -112,7 +166,18 @@ impl Settings {
             Some(path) => load(path)?,
             None => ConfigFile::default(),
         };
-        let output = Output::new(cli.json, cli.quiet, cli.verbose, cli.color, &env);
+        let output = Output::new(&OutputOptions {
+            json: cli.json,
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+            color: match cli.color {
+                ColorChoice::Auto => ColorWhen::Auto,
+                ColorChoice::Always => ColorWhen::Always,
+                ColorChoice::Never => ColorWhen::Never,
+            },
+            no_color: env.get("NO_COLOR").is_some(),
+            dumb_terminal: env.get("TERM") == Some("dumb"),
+        });
         Ok(Settings { output, config_path, file, env })
     }
 

@@ -4,9 +4,13 @@
 
 use serde::Deserialize;
 
-use super::Env;
+use super::probe::ThumbnailSettings;
+use super::{Env, Layer, Settings};
 use crate::exit::UsageError;
+use crate::layout::SegmentType;
+use crate::pipeline::asset::{AssetPlan, Products, StreamCopy};
 use crate::pipeline::ladder::{self, Rung};
+use crate::pipeline::thumbnail::At;
 
 /// x264 presets, fastest first.
 pub const X264_PRESETS: &[&str] =
@@ -38,15 +42,6 @@ pub struct PipelineSection {
     pub rungs: Option<Vec<Rung>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SegmentType {
-    /// MPEG-TS segments (.ts), the widest player support.
-    Ts,
-    /// CMAF-style fragmented MP4 segments (.m4s) with an init segment.
-    Fmp4,
-}
-
 /// The flags of renditions/hls/prepare that override the section.
 #[derive(Debug, Default, Clone)]
 pub struct PipelineFlags {
@@ -68,29 +63,18 @@ pub struct PipelineSettings {
     pub jobs: usize,
 }
 
-impl PipelineSettings {
-    /// Keyframes are forced on this grid (seconds); it divides the segment length, so every segment
-    /// boundary is a keyframe: 2 s for even segment lengths, 1 s otherwise.
-    pub fn keyframe_seconds(&self) -> u32 {
-        if self.segment_seconds % 2 == 0 {
-            2
-        } else {
-            1
-        }
-    }
-}
-
 pub fn resolve(section: &PipelineSection, env: &Env, flags: &PipelineFlags) -> Result<PipelineSettings, UsageError> {
     let all = section.rungs.clone().unwrap_or_else(ladder::default_rungs);
     ladder::validate(&all).map_err(|e| UsageError::new(format!("[pipeline] rungs: {e}")))?;
     let rungs = ladder::select(&all, &flags.qualities).map_err(|e| UsageError::new(e.to_string()))?;
 
-    let (preset, from) = match (&flags.preset, env.get("PLAYTUBE_PRESET"), &section.preset) {
-        (Some(p), _, _) => (p.clone(), "--preset"),
-        (None, Some(p), _) => (p.to_owned(), "PLAYTUBE_PRESET"),
-        (None, None, Some(p)) => (p.clone(), "[pipeline] preset"),
-        _ => (DEFAULT_PRESET.to_owned(), "default"),
-    };
+    let (preset, from) = Layer {
+        flag: flags.preset.clone().map(|p| (p, "--preset")),
+        env: Some((env, "PLAYTUBE_PRESET")),
+        file: section.preset.clone().map(|p| (p, "[pipeline] preset")),
+        default: DEFAULT_PRESET.to_owned(),
+    }
+    .resolve()?;
     if !X264_PRESETS.contains(&preset.as_str()) {
         return Err(UsageError::new(format!(
             "{from} {preset:?} is not an x264 preset; use one of {}",
@@ -98,23 +82,24 @@ pub fn resolve(section: &PipelineSection, env: &Env, flags: &PipelineFlags) -> R
         )));
     }
 
-    let (segment_seconds, from) = match (flags.segment_duration, env.parse::<u32>("HLS_SEGMENT_DURATION")?) {
-        (Some(s), _) => (s, "--segment-duration"),
-        (None, Some(s)) => (s, "HLS_SEGMENT_DURATION"),
-        (None, None) => match section.segment_duration {
-            Some(s) => (s, "[pipeline] segment_duration"),
-            None => (DEFAULT_SEGMENT_SECONDS, "default"),
-        },
-    };
+    let (segment_seconds, from) = Layer {
+        flag: flags.segment_duration.map(|s| (s, "--segment-duration")),
+        env: Some((env, "HLS_SEGMENT_DURATION")),
+        file: section.segment_duration.map(|s| (s, "[pipeline] segment_duration")),
+        default: DEFAULT_SEGMENT_SECONDS,
+    }
+    .resolve()?;
     if segment_seconds == 0 || segment_seconds > 60 {
         return Err(UsageError::new(format!("{from} must be between 1 and 60 seconds; try 6")));
     }
 
-    let jobs = match (flags.jobs, env.parse::<usize>("PLAYTUBE_JOBS")?) {
-        (Some(j), _) => j,
-        (None, Some(j)) => j,
-        (None, None) => section.jobs.unwrap_or_else(default_jobs),
-    };
+    let (jobs, _) = Layer {
+        flag: flags.jobs.map(|j| (j, "--jobs")),
+        env: Some((env, "PLAYTUBE_JOBS")),
+        file: section.jobs.map(|j| (j, "[pipeline] jobs")),
+        default: default_jobs(),
+    }
+    .resolve()?;
     if jobs == 0 {
         return Err(UsageError::new("--jobs (or PLAYTUBE_JOBS, [pipeline] jobs) must be at least 1"));
     }
@@ -128,6 +113,31 @@ pub fn resolve(section: &PipelineSection, env: &Env, flags: &PipelineFlags) -> R
     })
 }
 
+/// The whole plan of one `renditions`/`hls`/`prepare` run, and its `--jobs`, resolved from flags,
+/// environment and playtube.toml before any input is touched: a bad value anywhere (including the
+/// thumbnail width a `prepare` needs only at the end of each asset) is a usage error now, not a
+/// failure of every asset after its encode.
+pub fn asset_plan(
+    settings: &Settings,
+    flags: &PipelineFlags,
+    products: Products,
+    stream_copy: StreamCopy,
+) -> Result<(AssetPlan, usize), UsageError> {
+    let p = resolve(&settings.file.pipeline, &settings.env, flags)?;
+    let thumbnail_width = if products.thumbnail { ThumbnailSettings::resolve(settings)?.width } else { 0 };
+    let plan = AssetPlan {
+        products,
+        rungs: p.rungs,
+        preset: p.preset,
+        segment_seconds: p.segment_seconds,
+        segment_type: p.segment_type,
+        stream_copy,
+        thumbnail_width,
+        thumbnail_at: At::default(),
+    };
+    Ok((plan, p.jobs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,7 +148,7 @@ mod tests {
         assert_eq!(s.rungs, ladder::default_rungs());
         assert_eq!((s.preset.as_str(), s.segment_seconds, s.segment_type), ("veryfast", 6, SegmentType::Ts));
         assert_eq!(s.jobs, default_jobs());
-        assert_eq!(s.keyframe_seconds(), 2);
+        assert_eq!(crate::pipeline::encode::keyframe_seconds(s.segment_seconds), 2);
     }
 
     #[test]
@@ -201,6 +211,6 @@ mod tests {
     fn odd_segment_lengths_use_a_one_second_keyframe_grid() {
         let flags = PipelineFlags { segment_duration: Some(5), ..Default::default() };
         let s = resolve(&PipelineSection::default(), &Env::default(), &flags).unwrap();
-        assert_eq!(s.keyframe_seconds(), 1);
+        assert_eq!(crate::pipeline::encode::keyframe_seconds(s.segment_seconds), 1);
     }
 }

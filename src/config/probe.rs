@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 
-use super::Settings;
+use super::{Layer, Settings};
+use crate::exit::UsageError;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -22,17 +23,18 @@ pub const DEFAULT_THUMBNAIL_WIDTH: u32 = 640;
 
 impl ThumbnailSettings {
     /// env `PLAYTUBE_THUMBNAIL_WIDTH` > `[probe] thumbnail_width` > 640.
-    pub fn resolve(settings: &Settings) -> anyhow::Result<ThumbnailSettings> {
-        let width = settings
-            .env
-            .parse::<u32>("PLAYTUBE_THUMBNAIL_WIDTH")?
-            .or(settings.file.probe.thumbnail_width)
-            .unwrap_or(DEFAULT_THUMBNAIL_WIDTH);
+    pub fn resolve(settings: &Settings) -> Result<ThumbnailSettings, UsageError> {
+        let (width, from) = Layer {
+            flag: None,
+            env: Some((&settings.env, "PLAYTUBE_THUMBNAIL_WIDTH")),
+            file: settings.file.probe.thumbnail_width.map(|w| (w, "[probe] thumbnail_width")),
+            default: DEFAULT_THUMBNAIL_WIDTH,
+        }
+        .resolve()?;
         if !(16..=7680).contains(&width) {
-            return Err(crate::exit::UsageError::new(format!(
-                "thumbnail width {width} is out of range; use 16 to 7680 (e.g. 640)"
-            ))
-            .into());
+            return Err(UsageError::new(format!(
+                "thumbnail width {width} (from {from}) is out of range; use 16 to 7680 (e.g. 640)"
+            )));
         }
         Ok(ThumbnailSettings { width })
     }

@@ -14,6 +14,7 @@ use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
 use crate::server;
 use crate::server::player::{MediaBase, PlayerSettings};
+use crate::units::parse_size;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
 
@@ -73,26 +74,6 @@ pub struct ServeSettings {
     pub server: server::Config,
 }
 
-/// `1048576`, `64KiB`, `1.5GiB`, `10MB`, `4k`: binary suffixes (K/KiB = 1024), SI for `kB/MB/GB`.
-pub fn parse_size(raw: &str) -> Option<u64> {
-    let s = raw.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num.parse().ok()?;
-    let mult: f64 = match unit.trim() {
-        "" | "B" | "b" => 1.0,
-        "k" | "K" | "KiB" | "kiB" => 1024.0,
-        "M" | "m" | "MiB" => 1024.0 * 1024.0,
-        "G" | "g" | "GiB" => 1024.0 * 1024.0 * 1024.0,
-        "kB" | "KB" => 1e3,
-        "MB" => 1e6,
-        "GB" => 1e9,
-        _ => return None,
-    };
-    let bytes = value * mult;
-    (bytes.is_finite() && (0.0..1.8e19).contains(&bytes)).then_some(bytes as u64)
-}
-
 fn size_of(name: &str, value: &Size) -> Result<u64, UsageError> {
     match value {
         Size::Bytes(n) => Ok(*n),
@@ -103,11 +84,11 @@ fn size_of(name: &str, value: &Size) -> Result<u64, UsageError> {
 }
 
 /// One layered value: flag, then environment variable(s), then file, then default.
-struct Layer<'a> {
+struct Lookup<'a> {
     settings: &'a Settings,
 }
 
-impl Layer<'_> {
+impl Lookup<'_> {
     fn size(
         &self,
         flag: Option<&str>,
@@ -162,7 +143,7 @@ impl Layer<'_> {
 
 /// The watch page: `--player`/`--no-player` > `PLAYTUBE_PLAYER` > `[serve] player` > on; the media
 /// origin from `--media-base-url` > `PLAYTUBE_MEDIA_BASE_URL` > `[serve] media_base_url` > this server.
-fn resolve_player(l: &Layer<'_>, args: &ServeArgs) -> Result<PlayerSettings, UsageError> {
+fn resolve_player(l: &Lookup<'_>, args: &ServeArgs) -> Result<PlayerSettings, UsageError> {
     let file = &l.settings.file.serve;
     let flag = if args.no_player {
         Some(false)
@@ -184,51 +165,115 @@ fn resolve_player(l: &Layer<'_>, args: &ServeArgs) -> Result<PlayerSettings, Usa
     Ok(PlayerSettings { enabled, media_base })
 }
 
+/// Where and how the server listens: assets root, address, runtime workers, log format.
+struct Listener {
+    root: PathBuf,
+    addr: SocketAddr,
+    workers: usize,
+    log_format: LogFormat,
+}
+
+fn resolve_listener(settings: &Settings, l: &Lookup<'_>, args: &ServeArgs) -> Result<Listener, UsageError> {
+    let file = &settings.file.serve;
+    let env = &settings.env;
+    let root = args.root.clone().or_else(|| env.get("PLAYTUBE_ROOT").map(PathBuf::from)).or_else(|| file.root.clone());
+    let Some(root) = root else {
+        return Err(UsageError::with_hint(
+            "no assets root given",
+            "pass --root DIR, set PLAYTUBE_ROOT, or set root in [serve] of playtube.toml",
+        ));
+    };
+    let addr_text = args
+        .addr
+        .clone()
+        .or_else(|| env.get("PLAYTUBE_ADDR").map(str::to_owned))
+        .or_else(|| file.addr.clone())
+        .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+    let addr: SocketAddr = addr_text.parse().map_err(|_| {
+        UsageError::new(format!("listen address {addr_text:?} is invalid; use IP:PORT, e.g. {DEFAULT_ADDR}"))
+    })?;
+
+    let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let workers = l.count(args.workers, "PLAYTUBE_WORKERS", file.workers, default_workers)?;
+    if workers == 0 || workers > 1024 {
+        return Err(UsageError::new(format!("workers = {workers} is out of range; use 1 to 1024")));
+    }
+    let log_format = match args.log_format {
+        Some(f) => f,
+        None => match env.get("PLAYTUBE_LOG_FORMAT").map(str::to_owned).or_else(|| file.log_format.clone()) {
+            None => LogFormat::Human,
+            Some(s) => match s.as_str() {
+                "human" => LogFormat::Human,
+                "json" => LogFormat::Json,
+                other => return Err(UsageError::new(format!("log format {other:?} is unknown; use human or json"))),
+            },
+        },
+    };
+    Ok(Listener { root, addr, workers, log_format })
+}
+
+/// Byte and count limits: cache and chunk sizes, in-flight bytes, header and connection bounds.
+struct Limits {
+    cache_size: u64,
+    chunk_size: u64,
+    max_inflight: u64,
+    max_header_bytes: u64,
+    max_connections: usize,
+    max_headers: usize,
+}
+
+fn resolve_limits(l: &Lookup<'_>, args: &ServeArgs, defaults: &server::Config) -> Result<Limits, UsageError> {
+    let file = &l.settings.file.serve;
+    let cache_size = l.size(
+        args.cache_size.as_deref(),
+        &["VIDEO_CACHE_SIZE", "PLAYTUBE_CACHE_SIZE"],
+        file.cache_size.as_ref(),
+        "cache_size",
+        defaults.cache_size,
+    )?;
+    let chunk_size = l.size(
+        args.chunk_size.as_deref(),
+        &["VIDEO_CHUNK_SIZE", "PLAYTUBE_CHUNK_SIZE"],
+        file.chunk_size.as_ref(),
+        "chunk_size",
+        defaults.chunk_size as u64,
+    )?;
+    if !(4096..=(64 << 20)).contains(&chunk_size) {
+        return Err(UsageError::new(format!("chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 1MiB)")));
+    }
+    let max_inflight = l.size(
+        None,
+        &["PLAYTUBE_MAX_INFLIGHT"],
+        file.max_inflight.as_ref(),
+        "max_inflight",
+        defaults.max_inflight_bytes as u64,
+    )?;
+    let max_header_bytes = l.size(
+        None,
+        &["PLAYTUBE_MAX_HEADER_BYTES"],
+        file.max_header_bytes.as_ref(),
+        "max_header_bytes",
+        defaults.max_header_bytes as u64,
+    )?;
+    if !(1024..=(1 << 20)).contains(&max_header_bytes) {
+        return Err(UsageError::new(format!("max_header_bytes {max_header_bytes} is out of range; use 1KiB to 1MiB")));
+    }
+    let max_connections =
+        l.count(args.max_connections, "PLAYTUBE_MAX_CONNECTIONS", file.max_connections, defaults.max_connections)?;
+    if max_connections == 0 {
+        return Err(UsageError::new("max_connections must be at least 1 (e.g. 10000)"));
+    }
+    let max_headers = l.count(None, "PLAYTUBE_MAX_HEADERS", file.max_headers, defaults.max_headers)?.max(1);
+    Ok(Limits { cache_size, chunk_size, max_inflight, max_header_bytes, max_connections, max_headers })
+}
+
 impl ServeSettings {
     pub fn resolve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServeSettings> {
         let file = &settings.file.serve;
         let env = &settings.env;
-        let l = Layer { settings };
+        let l = Lookup { settings };
 
-        let root =
-            args.root.clone().or_else(|| env.get("PLAYTUBE_ROOT").map(PathBuf::from)).or_else(|| file.root.clone());
-        let Some(root) = root else {
-            return Err(UsageError::with_hint(
-                "no assets root given",
-                "pass --root DIR, set PLAYTUBE_ROOT, or set root in [serve] of playtube.toml",
-            )
-            .into());
-        };
-        let addr_text = args
-            .addr
-            .clone()
-            .or_else(|| env.get("PLAYTUBE_ADDR").map(str::to_owned))
-            .or_else(|| file.addr.clone())
-            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-        let addr: SocketAddr = addr_text.parse().map_err(|_| {
-            UsageError::new(format!("listen address {addr_text:?} is invalid; use IP:PORT, e.g. {DEFAULT_ADDR}"))
-        })?;
-
-        let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let workers = l.count(args.workers, "PLAYTUBE_WORKERS", file.workers, default_workers)?;
-        if workers == 0 || workers > 1024 {
-            return Err(UsageError::new(format!("workers = {workers} is out of range; use 1 to 1024")).into());
-        }
-        let log_format = match args.log_format {
-            Some(f) => f,
-            None => match env.get("PLAYTUBE_LOG_FORMAT").map(str::to_owned).or_else(|| file.log_format.clone()) {
-                None => LogFormat::Human,
-                Some(s) => match s.as_str() {
-                    "human" => LogFormat::Human,
-                    "json" => LogFormat::Json,
-                    other => {
-                        return Err(
-                            UsageError::new(format!("log format {other:?} is unknown; use human or json")).into()
-                        )
-                    }
-                },
-            },
-        };
+        let Listener { root, addr, workers, log_format } = resolve_listener(settings, &l, args)?;
 
         let defaults = server::Config::new(&root);
         let origins = if !args.allowed_origins.is_empty() {
@@ -239,52 +284,8 @@ impl ServeSettings {
             file.allowed_origins.clone().unwrap_or_default()
         };
 
-        let cache_size = l.size(
-            args.cache_size.as_deref(),
-            &["VIDEO_CACHE_SIZE", "PLAYTUBE_CACHE_SIZE"],
-            file.cache_size.as_ref(),
-            "cache_size",
-            defaults.cache_size,
-        )?;
-        let chunk_size = l.size(
-            args.chunk_size.as_deref(),
-            &["VIDEO_CHUNK_SIZE", "PLAYTUBE_CHUNK_SIZE"],
-            file.chunk_size.as_ref(),
-            "chunk_size",
-            defaults.chunk_size as u64,
-        )?;
-        if !(4096..=(64 << 20)).contains(&chunk_size) {
-            return Err(UsageError::new(format!(
-                "chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 1MiB)"
-            ))
-            .into());
-        }
-        let max_inflight = l.size(
-            None,
-            &["PLAYTUBE_MAX_INFLIGHT"],
-            file.max_inflight.as_ref(),
-            "max_inflight",
-            defaults.max_inflight_bytes as u64,
-        )?;
-        let max_header_bytes = l.size(
-            None,
-            &["PLAYTUBE_MAX_HEADER_BYTES"],
-            file.max_header_bytes.as_ref(),
-            "max_header_bytes",
-            defaults.max_header_bytes as u64,
-        )?;
-        if !(1024..=(1 << 20)).contains(&max_header_bytes) {
-            return Err(UsageError::new(format!(
-                "max_header_bytes {max_header_bytes} is out of range; use 1KiB to 1MiB"
-            ))
-            .into());
-        }
-        let max_connections =
-            l.count(args.max_connections, "PLAYTUBE_MAX_CONNECTIONS", file.max_connections, defaults.max_connections)?;
-        if max_connections == 0 {
-            return Err(UsageError::new("max_connections must be at least 1 (e.g. 10000)").into());
-        }
-        let max_headers = l.count(None, "PLAYTUBE_MAX_HEADERS", file.max_headers, defaults.max_headers)?.max(1);
+        let Limits { cache_size, chunk_size, max_inflight, max_header_bytes, max_connections, max_headers } =
+            resolve_limits(&l, args, &defaults)?;
 
         let config = server::Config {
             root,
@@ -340,7 +341,7 @@ impl ServeSettings {
 
 /// The signature gate: keys and limits from `[sign]` (shared with `playtube sign`), the switches from
 /// flags > `PLAYTUBE_*` > `[serve]`. Secure by default: with a key, delivery routes need a link.
-fn resolve_auth(settings: &Settings, l: &Layer<'_>, args: &ServeArgs) -> anyhow::Result<server::auth::AuthConfig> {
+fn resolve_auth(settings: &Settings, l: &Lookup<'_>, args: &ServeArgs) -> anyhow::Result<server::auth::AuthConfig> {
     let file = &settings.file.serve;
     let sign = super::sign::SignSettings::resolve(settings, None, None)?;
     let has_keys = !sign.keys.is_empty();
@@ -501,14 +502,5 @@ mod tests {
         assert!(format!("{err:#}").contains("VIDEO_CACHE_SIZE"), "{err:#}");
         let err = resolve(&["--root", "/r", "--addr", "localhost"], &[], "").unwrap_err();
         assert!(format!("{err:#}").contains("listen address"), "{err:#}");
-    }
-
-    #[test]
-    fn sizes_accept_binary_and_si_suffixes() {
-        assert_eq!(parse_size("1048576"), Some(1 << 20));
-        assert_eq!(parse_size("64KiB"), Some(64 << 10));
-        assert_eq!(parse_size("1.5GiB"), Some(3 << 29));
-        assert_eq!(parse_size("10MB"), Some(10_000_000));
-        assert_eq!(parse_size("ten"), None);
     }
 }

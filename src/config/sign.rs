@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::Settings;
 use crate::exit::UsageError;
 use crate::signing::{Key, KeyError, KeyId, Keyring, Policy, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LIFETIME};
+use crate::units::parse_duration;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -217,41 +218,6 @@ pub fn check_base_url(raw: &str) -> Result<String, UsageError> {
     }
 }
 
-/// A duration: a number with a unit (`90s`, `15m`, `1h`, `7d`, `2w`), or several (`1h30m`). A bare
-/// number is seconds.
-pub fn parse_duration(raw: &str) -> Result<u64, String> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err("empty duration".into());
-    }
-    if s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse().map_err(|_| format!("{s:?} is too large"));
-    }
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 604_800,
-            _ => return Err(format!("{s:?}: unknown unit {c:?}; use s, m, h, d or w (e.g. 1h30m)")),
-        };
-        let n: u64 = digits.parse().map_err(|_| format!("{s:?}: expected a number before {c:?}"))?;
-        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(|| format!("{s:?} is too large"))?;
-        digits.clear();
-    }
-    if !digits.is_empty() {
-        return Err(format!("{s:?}: a number without a unit at the end; use e.g. 1h30m"));
-    }
-    Ok(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,18 +230,6 @@ mod tests {
     }
 
     const K32: &str = "0123456789abcdef0123456789abcdef";
-
-    #[test]
-    fn durations_take_units_and_combinations() {
-        assert_eq!(parse_duration("90s"), Ok(90));
-        assert_eq!(parse_duration("1h30m"), Ok(5400));
-        assert_eq!(parse_duration("7d"), Ok(604_800));
-        assert_eq!(parse_duration("45"), Ok(45));
-        assert!(parse_duration("1x").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("1h30").is_err());
-        assert!(parse_duration("99999999999999999999w").is_err());
-    }
 
     #[test]
     fn no_key_anywhere_means_an_empty_keyring() {

@@ -9,21 +9,19 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::config::pipeline::SegmentType;
-use crate::layout::{HLS_DIR, MEDIA_PLAYLIST, RENDITIONS_DIR, STREAM_FILE};
+use crate::layout::{rendition_path, SegmentType, HLS_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, RENDITIONS_DIR, STREAM_FILE};
 use crate::pipeline::ladder::Rendition;
-use crate::pipeline::process::{ProcessError, Progress, ToolCommand};
+use crate::pipeline::process::{FfmpegProgress, ProcessError, ToolCommand};
 
-/// The segment file name pattern inside `hls/<quality>/`.
-pub fn segment_pattern(kind: SegmentType) -> &'static str {
-    match kind {
-        SegmentType::Ts => "seg_%05d.ts",
-        SegmentType::Fmp4 => "seg_%05d.m4s",
+/// Keyframes are forced on this grid (seconds); it divides the segment length, so every segment
+/// boundary is a keyframe: 2 s for even segment lengths, 1 s otherwise.
+pub fn keyframe_seconds(segment_seconds: u32) -> u32 {
+    if segment_seconds % 2 == 0 {
+        2
+    } else {
+        1
     }
 }
-
-/// The init segment of fMP4 packages, inside `hls/<quality>/`.
-pub const INIT_SEGMENT: &str = "init.mp4";
 
 /// HLS output options.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,9 +43,21 @@ pub struct EncodePlan {
     pub mp4: bool,
     /// Write `hls/<quality>/` segments and a playlist.
     pub hls: Option<HlsOptions>,
-    /// Also remux the source's first video (and audio, when `true`) stream into a faststart
-    /// `stream.mp4` by stream copy, in the same process (for sources that are already web-playable).
-    pub stream_copy: Option<bool>,
+    /// Also remux the source into a faststart `stream.mp4` by stream copy, in the same process (for
+    /// sources that are already web-playable).
+    pub remux: Remux,
+}
+
+/// Which of the source's streams are copied into `stream.mp4` by the encode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Remux {
+    /// No `stream.mp4` from the encode.
+    #[default]
+    Off,
+    /// The first video stream (the source has no audio).
+    Video,
+    /// The first video and the first audio stream.
+    VideoAndAudio,
 }
 
 impl EncodePlan {
@@ -113,14 +123,14 @@ impl EncodePlan {
                 None => format!("select=\\'v:{i}\\'"),
             };
             if self.mp4 {
-                slaves.push(format!("[{select}:f=mp4:movflags=+faststart]{RENDITIONS_DIR}/{}.mp4", r.quality));
+                slaves.push(format!("[{select}:f=mp4:movflags=+faststart]{}", rendition_path(&r.quality)));
             }
             if let Some(hls) = self.hls {
                 let dir = format!("{HLS_DIR}/{}", r.quality);
                 let mut opts = format!(
                     "{select}:f=hls:hls_time={}:hls_playlist_type=vod:hls_segment_filename={dir}/{}",
                     hls.segment_seconds,
-                    segment_pattern(hls.segment_type)
+                    hls.segment_type.pattern()
                 );
                 if hls.segment_type == SegmentType::Fmp4 {
                     opts.push_str(&format!(":hls_segment_type=fmp4:hls_fmp4_init_filename={INIT_SEGMENT}"));
@@ -128,10 +138,13 @@ impl EncodePlan {
                 slaves.push(format!("[{opts}]{dir}/{MEDIA_PLAYLIST}"));
             }
         }
-        if let Some(audio) = self.stream_copy {
+        if self.remux != Remux::Off {
             let v = self.renditions.len();
-            let select =
-                if audio { format!("select=\\'v:{v},a:{}\\'", rates.len()) } else { format!("select=\\'v:{v}\\'") };
+            let select = if self.remux == Remux::VideoAndAudio {
+                format!("select=\\'v:{v},a:{}\\'", rates.len())
+            } else {
+                format!("select=\\'v:{v}\\'")
+            };
             slaves.push(format!("[{select}:f=mp4:movflags=+faststart]{STREAM_FILE}"));
         }
         slaves.join("|")
@@ -158,17 +171,17 @@ impl EncodePlan {
             push("-map".into());
             push(if rates.len() == 1 { "0:a:0".into() } else { format!("[a{i}]") });
         }
-        if let Some(audio) = self.stream_copy {
+        if self.remux != Remux::Off {
             push("-map".into());
             push("0:v:0".into());
-            if audio {
+            if self.remux == Remux::VideoAndAudio {
                 push("-map".into());
                 push("0:a:0".into());
             }
         }
         push("-c:v".into());
         push("libx264".into());
-        if self.stream_copy.is_some() {
+        if self.remux != Remux::Off {
             push(format!("-c:v:{}", self.renditions.len()));
             push("copy".into());
         }
@@ -204,7 +217,7 @@ impl EncodePlan {
                 push(format!("{kbps}k"));
             }
         }
-        if self.stream_copy == Some(true) {
+        if self.remux == Remux::VideoAndAudio {
             push(format!("-c:a:{}", rates.len()));
             push("copy".into());
         }
@@ -260,7 +273,7 @@ impl SegmentPlan {
                 "-hls_playlist_type".into(),
                 "vod".into(),
                 "-hls_segment_filename".into(),
-                format!("{dir}/{}", segment_pattern(self.hls.segment_type)),
+                format!("{dir}/{}", self.hls.segment_type.pattern()),
             ];
             if self.hls.segment_type == SegmentType::Fmp4 {
                 a.extend([
@@ -276,15 +289,25 @@ impl SegmentPlan {
         out
     }
 
+    /// The ffmpeg command, run in `dir` (the staging folder).
+    pub fn command(&self, ffmpeg: &Path, dir: &Path) -> ToolCommand {
+        let mut cmd = ToolCommand::new(ffmpeg);
+        cmd.args(self.args()).current_dir(dir);
+        cmd
+    }
+
     /// Run in `dir` (the staging folder), creating the rung folders first.
-    pub fn run(&self, ffmpeg: &Path, dir: &Path, on_progress: &mut dyn FnMut(&Progress)) -> Result<(), EncodeError> {
+    pub fn run(
+        &self,
+        ffmpeg: &Path,
+        dir: &Path,
+        on_progress: &mut dyn FnMut(&FfmpegProgress),
+    ) -> Result<(), EncodeError> {
         for (q, _) in &self.inputs {
             let path = dir.join(HLS_DIR).join(q.as_str());
             std::fs::create_dir_all(&path).map_err(|source| EncodeError::Io { path, source })?;
         }
-        let mut cmd = ToolCommand::new(ffmpeg);
-        cmd.args(self.args()).current_dir(dir);
-        cmd.run_with_progress(on_progress)?;
+        self.command(ffmpeg, dir).run_with_progress(on_progress)?;
         Ok(())
     }
 }
@@ -294,7 +317,7 @@ pub fn run(
     plan: &EncodePlan,
     ffmpeg: &Path,
     dir: &Path,
-    on_progress: &mut dyn FnMut(&Progress),
+    on_progress: &mut dyn FnMut(&FfmpegProgress),
 ) -> Result<(), EncodeError> {
     for sub in plan.output_dirs() {
         let path = dir.join(&sub);
@@ -326,7 +349,7 @@ mod tests {
             keyframe_seconds: 2,
             mp4,
             hls,
-            stream_copy: None,
+            remux: Remux::Off,
         }
     }
 
@@ -388,7 +411,7 @@ mod tests {
     #[test]
     fn web_playable_sources_are_also_copied_to_stream_mp4_in_the_same_process() {
         let mut p = plan(854, 480, true, true, TS6);
-        p.stream_copy = Some(true);
+        p.remux = Remux::VideoAndAudio;
         let args = joined(&p);
         assert!(args.contains("-map 0:v:0 -map 0:a:0 -c:v libx264 -c:v:2 copy"), "{args}");
         assert!(args.contains("-c:a:2 copy"), "{args}");

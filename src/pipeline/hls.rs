@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::layout::SegmentType;
+
 /// One media segment as listed in a playlist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
@@ -105,12 +107,12 @@ pub struct Variant {
 }
 
 /// The master playlist: variants sorted by bandwidth, then their I-frame streams.
-pub fn master_playlist(variants: &[Variant], fmp4: bool) -> String {
+pub fn master_playlist(variants: &[Variant], segment_type: SegmentType) -> String {
     let mut sorted: Vec<&Variant> = variants.iter().collect();
     sorted.sort_by_key(|v| (v.bandwidth, v.width));
     let mut s = String::new();
     let _ = writeln!(s, "#EXTM3U");
-    let _ = writeln!(s, "#EXT-X-VERSION:{}", if fmp4 { 7 } else { 4 });
+    let _ = writeln!(s, "#EXT-X-VERSION:{}", if segment_type == SegmentType::Fmp4 { 7 } else { 4 });
     let _ = writeln!(s, "#EXT-X-INDEPENDENT-SEGMENTS");
     for v in &sorted {
         let _ = writeln!(
@@ -166,25 +168,7 @@ pub fn parse_lines(text: &str) -> Result<Vec<Line>, String> {
 
 /// Parse an attribute list (`A=1,B="x,y",C=0x1`) into (name, value) pairs, quotes removed.
 pub fn attributes(value: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while !rest.is_empty() {
-        let Some((name, after)) = rest.split_once('=') else { break };
-        let (val, next) = if let Some(q) = after.strip_prefix('"') {
-            match q.find('"') {
-                Some(end) => (&q[..end], q[end + 1..].trim_start_matches(',')),
-                None => (q, ""),
-            }
-        } else {
-            match after.find(',') {
-                Some(end) => (&after[..end], &after[end + 1..]),
-                None => (after, ""),
-            }
-        };
-        out.push((name.trim().to_owned(), val.to_owned()));
-        rest = next;
-    }
-    out
+    crate::m3u8::attributes(value).into_iter().map(|a| (a.name.to_owned(), a.value.to_owned())).collect()
 }
 
 /// Look up one attribute.
@@ -260,7 +244,7 @@ mod tests {
             height: h,
             frame_rate: 24.0,
         };
-        let text = master_playlist(&[v("480p", 2_000_000, 854, 480), v("360p", 1_000_000, 640, 360)], false);
+        let text = master_playlist(&[v("480p", 2_000_000, 854, 480), v("360p", 1_000_000, 640, 360)], SegmentType::Ts);
         let first = text.find("360p/playlist.m3u8").unwrap();
         assert!(first < text.find("480p/playlist.m3u8").unwrap(), "{text}");
         assert!(text.contains(

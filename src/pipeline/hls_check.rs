@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::layout::{HLS_DIR, MASTER_PLAYLIST};
+use crate::layout::{SegmentType, HLS_DIR, MASTER_PLAYLIST};
 use crate::pipeline::hls::{self, attr, attributes, Line, Segment};
 use crate::pipeline::package::{self, Measurement};
 
@@ -153,8 +153,8 @@ pub fn check(ffprobe: &Path, master: &Path) -> anyhow::Result<Report> {
         if segments.is_empty() || segments.iter().any(|s| !dir.join(&s.uri).is_file()) {
             continue;
         }
-        let fmp4 = map_uri(&media).is_some();
-        let m = match package::measure(ffprobe, &dir, &segments, fmp4) {
+        let segment_type = if map_uri(&media).is_some() { SegmentType::Fmp4 } else { SegmentType::Ts };
+        let m = match package::measure(ffprobe, &dir, &segments, segment_type) {
             Ok(m) => m,
             Err(e) => {
                 r.add(rung, None, "segments-readable", format!("{e:#}"));

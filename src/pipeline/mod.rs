@@ -2,6 +2,7 @@
 //! ladders and HLS packages. It knows nothing of the command line or of HTTP; commands in `cmd/` call
 //! into it and print its results.
 
+pub mod asset;
 pub mod encode;
 pub mod hls;
 pub mod hls_check;

@@ -8,11 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use serde::Deserialize;
 
-use crate::layout::{Quality, IFRAME_PLAYLIST, MASTER_PLAYLIST, MEDIA_PLAYLIST};
-use crate::pipeline::encode::INIT_SEGMENT;
+use crate::layout::{Quality, SegmentType, IFRAME_PLAYLIST, INIT_SEGMENT, MASTER_PLAYLIST, MEDIA_PLAYLIST};
 use crate::pipeline::hls::{self, IFrame, IFrameMap, Segment, Variant};
+use crate::pipeline::probe::raw;
 use crate::pipeline::process::ToolCommand;
 
 /// What was measured for one rung.
@@ -28,36 +27,6 @@ pub struct RungPackage {
     pub average_bandwidth: u64,
     pub codecs: String,
     pub frame_rate: f64,
-}
-
-#[derive(Debug, Deserialize)]
-struct ProbeOut {
-    #[serde(default)]
-    packets: Vec<Packet>,
-    #[serde(default)]
-    streams: Vec<Stream>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Packet {
-    stream_index: usize,
-    pts_time: Option<String>,
-    pos: Option<String>,
-    size: Option<String>,
-    #[serde(default)]
-    flags: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Stream {
-    index: usize,
-    codec_type: Option<String>,
-    codec_name: Option<String>,
-    profile: Option<String>,
-    width: Option<u32>,
-    height: Option<u32>,
-    r_frame_rate: Option<String>,
-    avg_frame_rate: Option<String>,
 }
 
 /// A video packet with its position inside the concatenation.
@@ -153,7 +122,13 @@ impl Measurement {
 
 /// Read the sizes and run one ffprobe over all segments of a rung (`dir` holds them, and `init.mp4`
 /// for fMP4).
-pub fn measure(ffprobe: &Path, dir: &Path, segments: &[Segment], fmp4: bool) -> anyhow::Result<Measurement> {
+pub fn measure(
+    ffprobe: &Path,
+    dir: &Path,
+    segments: &[Segment],
+    segment_type: SegmentType,
+) -> anyhow::Result<Measurement> {
+    let fmp4 = segment_type == SegmentType::Fmp4;
     let mut sizes = Vec::new();
     for s in segments {
         let path = dir.join(&s.uri);
@@ -177,7 +152,7 @@ pub fn measure(ffprobe: &Path, dir: &Path, segments: &[Segment], fmp4: bool) -> 
         .arg(format!("concat:{}", parts.join("|")))
         .current_dir(dir);
     let out = cmd.output().with_context(|| format!("probing the segments in {}", dir.display()))?;
-    let probed: ProbeOut = serde_json::from_slice(&out).context("reading ffprobe's packet list")?;
+    let probed: raw::Output = serde_json::from_slice(&out).context("reading ffprobe's packet list")?;
     let video = probed.streams.iter().find(|s| s.codec_type.as_deref() == Some("video"));
     let audio = probed.streams.iter().find(|s| s.codec_type.as_deref() == Some("audio"));
     let video_index = video.map(|v| v.index);
@@ -223,19 +198,20 @@ pub fn measure(ffprobe: &Path, dir: &Path, segments: &[Segment], fmp4: bool) -> 
 }
 
 /// Measure one rung folder (`hls/<quality>/` holding ffmpeg's playlist and segments), verify it,
-/// then write its media playlist and I-frame playlist. `fmp4` packages have an `init.mp4`.
+/// then write its media playlist and I-frame playlist. fMP4 packages have an `init.mp4`.
 pub fn finish_rung(
     ffprobe: &Path,
     dir: &Path,
     quality: &Quality,
-    fmp4: bool,
+    segment_type: SegmentType,
 ) -> anyhow::Result<(RungPackage, Variant)> {
+    let fmp4 = segment_type == SegmentType::Fmp4;
     let playlist = dir.join(MEDIA_PLAYLIST);
     let segments = segments_of(&playlist)?;
     if segments.is_empty() {
         bail!("{}: ffmpeg wrote no segments", playlist.display());
     }
-    let m = measure(ffprobe, dir, &segments, fmp4)?;
+    let m = measure(ffprobe, dir, &segments, segment_type)?;
     if m.codec_name.as_deref() != Some("h264") {
         bail!("{quality}: segments hold {:?} video, expected h264", m.codec_name);
     }
@@ -244,42 +220,13 @@ pub fn finish_rung(
             bail!("{quality}: segment {} does not start with a keyframe", seg.uri);
         }
     }
-    let (sizes, starts, by_seg) = (&m.sizes, &m.starts, &m.packets);
-    let init_len = if fmp4 { starts[0] } else { 0 };
+    let init_len = if fmp4 { m.starts[0] } else { 0 };
     let total_duration: f64 = segments.iter().map(|s| s.duration).sum();
-    let total_bytes: u64 = sizes.iter().sum();
+    let total_bytes: u64 = m.sizes.iter().sum();
     let bandwidth = m.peak_bandwidth(&segments);
     let average_bandwidth = m.average_bandwidth(&segments);
 
-    // I-frames: TS lists every IDR (PES start to the next video PES); fMP4 lists the IDR that opens
-    // each segment (moof + mdat header + the IDR sample).
-    let mut frames = Vec::new();
-    for (i, pk) in by_seg.iter().enumerate() {
-        let seg_end = starts[i] + sizes[i];
-        let first_pts = pk[0].pts;
-        let keys: Vec<usize> = (0..pk.len()).filter(|&k| pk[k].key).collect();
-        let keys = if fmp4 { vec![0] } else { keys };
-        for (n, &k) in keys.iter().enumerate() {
-            let p = pk[k];
-            let (offset, end) = if fmp4 {
-                (0, p.pos + p.size - starts[i])
-            } else {
-                let next = pk.get(k + 1).map(|q| q.pos).unwrap_or(seg_end);
-                (p.pos - starts[i], next - starts[i])
-            };
-            let next_time = match keys.get(n + 1) {
-                Some(&nk) => pk[nk].pts - first_pts,
-                None => segments[i].duration,
-            };
-            let start = if fmp4 { 0.0 } else { p.pts - first_pts };
-            frames.push(IFrame {
-                uri: segments[i].uri.clone(),
-                offset,
-                length: end - offset,
-                duration: (next_time - start).max(0.001),
-            });
-        }
-    }
+    let frames = iframes_of(&m, &segments, segment_type);
     let iframe_bandwidth = frames.iter().map(|f| (f.length as f64 * 8.0 / f.duration).ceil() as u64).max().unwrap_or(0);
 
     let video_codec = m.video_codec.clone().with_context(|| format!("{quality}: no H.264 parameter sets found"))?;
@@ -328,6 +275,41 @@ pub fn finish_rung(
     Ok((report, variant))
 }
 
+/// The I-frames of a measured rung: TS lists every IDR (PES start to the next video PES); fMP4 lists
+/// the IDR that opens each segment (moof + mdat header + the IDR sample). Pure.
+fn iframes_of(m: &Measurement, segments: &[Segment], segment_type: SegmentType) -> Vec<IFrame> {
+    let fmp4 = segment_type == SegmentType::Fmp4;
+    let (sizes, starts, by_seg) = (&m.sizes, &m.starts, &m.packets);
+    let mut frames = Vec::new();
+    for (i, pk) in by_seg.iter().enumerate() {
+        let seg_end = starts[i] + sizes[i];
+        let first_pts = pk[0].pts;
+        let keys: Vec<usize> = (0..pk.len()).filter(|&k| pk[k].key).collect();
+        let keys = if fmp4 { vec![0] } else { keys };
+        for (n, &k) in keys.iter().enumerate() {
+            let p = pk[k];
+            let (offset, end) = if fmp4 {
+                (0, p.pos + p.size - starts[i])
+            } else {
+                let next = pk.get(k + 1).map(|q| q.pos).unwrap_or(seg_end);
+                (p.pos - starts[i], next - starts[i])
+            };
+            let next_time = match keys.get(n + 1) {
+                Some(&nk) => pk[nk].pts - first_pts,
+                None => segments[i].duration,
+            };
+            let start = if fmp4 { 0.0 } else { p.pts - first_pts };
+            frames.push(IFrame {
+                uri: segments[i].uri.clone(),
+                offset,
+                length: end - offset,
+                duration: (next_time - start).max(0.001),
+            });
+        }
+    }
+    frames
+}
+
 /// Length of the SDT/PAT/PMT packets that open a TS segment (the I-frame playlist's EXT-X-MAP): the
 /// leading 188-byte packets before the first one that carries PES data.
 pub fn ts_psi_length(head: &[u8]) -> u64 {
@@ -353,12 +335,17 @@ fn read_head(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Finish every rung under `hls_dir` and write the master playlist.
-pub fn finish(ffprobe: &Path, hls_dir: &Path, qualities: &[Quality], fmp4: bool) -> anyhow::Result<Vec<RungPackage>> {
+pub fn finish(
+    ffprobe: &Path,
+    hls_dir: &Path,
+    qualities: &[Quality],
+    segment_type: SegmentType,
+) -> anyhow::Result<Vec<RungPackage>> {
     // Rungs are independent: measure them side by side (ffprobe is single-threaded).
     let results: Vec<anyhow::Result<(RungPackage, Variant)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = qualities
             .iter()
-            .map(|q| scope.spawn(move || finish_rung(ffprobe, &hls_dir.join(q.as_str()), q, fmp4)))
+            .map(|q| scope.spawn(move || finish_rung(ffprobe, &hls_dir.join(q.as_str()), q, segment_type)))
             .collect();
         handles
             .into_iter()
@@ -373,7 +360,7 @@ pub fn finish(ffprobe: &Path, hls_dir: &Path, qualities: &[Quality], fmp4: bool)
         variants.push(variant);
     }
     let master: PathBuf = hls_dir.join(MASTER_PLAYLIST);
-    crate::atomic::write(&master, hls::master_playlist(&variants, fmp4).as_bytes())
+    crate::atomic::write(&master, hls::master_playlist(&variants, segment_type).as_bytes())
         .with_context(|| format!("writing {}", master.display()))?;
     Ok(reports)
 }

@@ -357,8 +357,9 @@ fn parse_f64(s: Option<&str>) -> Option<f64> {
     s?.trim().parse().ok().filter(|v: &f64| v.is_finite())
 }
 
-/// ffprobe's JSON, only the fields used.
-mod raw {
+/// ffprobe's JSON (`-of json`), the one model of it: the fields `probe` reads from `-show_streams
+/// -show_format` and the packet list `package` reads to measure segments.
+pub mod raw {
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
@@ -366,6 +367,19 @@ mod raw {
         #[serde(default)]
         pub streams: Vec<Stream>,
         pub format: Option<Format>,
+        #[serde(default)]
+        pub packets: Vec<Packet>,
+    }
+
+    /// One packet of `-show_entries packet=...`.
+    #[derive(Debug, Deserialize)]
+    pub struct Packet {
+        pub stream_index: u32,
+        pub pts_time: Option<String>,
+        pub pos: Option<String>,
+        pub size: Option<String>,
+        #[serde(default)]
+        pub flags: String,
     }
 
     #[derive(Debug, Default, Deserialize)]

@@ -133,7 +133,7 @@ impl ToolCommand {
 
     /// Run ffmpeg with `-progress pipe:1 -nostats` added, calling `on_progress` for each progress
     /// block (about twice a second, and once at the end).
-    pub fn run_with_progress(&self, on_progress: &mut dyn FnMut(&Progress)) -> Result<(), ProcessError> {
+    pub fn run_with_progress(&self, on_progress: &mut dyn FnMut(&FfmpegProgress)) -> Result<(), ProcessError> {
         let mut with_progress = self.clone();
         let mut args: Vec<OsString> = ["-progress", "pipe:1", "-nostats"].iter().map(OsString::from).collect();
         args.append(&mut with_progress.args);
@@ -267,7 +267,7 @@ fn shell_quote(s: &str) -> String {
 
 /// One `-progress` block from ffmpeg.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Progress {
+pub struct FfmpegProgress {
     /// Media time written so far.
     pub out_time: Duration,
     pub frame: u64,
@@ -283,12 +283,12 @@ pub struct Progress {
 /// Incremental parser for ffmpeg's `-progress` key=value lines.
 #[derive(Debug, Default)]
 pub struct ProgressParser {
-    current: Progress,
+    current: FfmpegProgress,
 }
 
 impl ProgressParser {
     /// Feed one line; returns a finished block at each `progress=` line.
-    pub fn feed(&mut self, line: &str) -> Option<Progress> {
+    pub fn feed(&mut self, line: &str) -> Option<FfmpegProgress> {
         let (key, value) = line.trim().split_once('=')?;
         let value = value.trim();
         match key {
@@ -323,7 +323,7 @@ mod tests {
         let mut p = ProgressParser::default();
         let text = "frame=48\nfps=24.00\ntotal_size=1024\nout_time_us=2000000\nout_time_ms=2000000\nspeed=1.98x\nprogress=continue\n\
                     frame=96\nout_time_us=N/A\nspeed=N/A\nprogress=end\n";
-        let blocks: Vec<Progress> = text.lines().filter_map(|l| p.feed(l)).collect();
+        let blocks: Vec<FfmpegProgress> = text.lines().filter_map(|l| p.feed(l)).collect();
         assert_eq!(blocks.len(), 2);
         assert_eq!(blocks[0].out_time, Duration::from_secs(2));
         assert_eq!(blocks[0].speed, Some(1.98));

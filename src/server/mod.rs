@@ -27,7 +27,7 @@ pub mod handler;
 pub mod host;
 pub mod identity;
 pub mod metrics;
-pub mod mime;
+pub use crate::mime;
 pub mod player;
 pub mod range;
 pub mod route;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use super::cache::CacheStats;
-use crate::ui::human_bytes;
+use crate::units::human_bytes;
 
 #[derive(Debug)]
 pub struct Stats {

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use super::query::with_token;
 use super::Token;
+use crate::m3u8::attributes;
 
 /// Rewrite a playlist served at `playlist_path` (e.g. `/hls/abc/master.m3u8`) so that its in-scope URIs
 /// carry `token`.
@@ -44,44 +45,18 @@ fn rewrite_tag<'a>(line: &'a str, base: &str, token: &Token) -> Cow<'a, str> {
     if !line.contains("URI=\"") {
         return Cow::Borrowed(line);
     }
+    let list_start = colon + 1;
     let mut out = String::with_capacity(line.len() + 128);
-    out.push_str(&line[..=colon]);
-    let mut rest = &line[colon + 1..];
-    loop {
-        // One attribute: NAME=VALUE, VALUE either "quoted" or up to the next comma.
-        let Some(eq) = rest.find('=') else {
-            out.push_str(rest);
-            break;
-        };
-        let name = &rest[..eq];
-        out.push_str(&rest[..=eq]);
-        rest = &rest[eq + 1..];
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let Some(end) = quoted.find('"') else {
-                out.push_str(rest);
-                break;
-            };
-            let value = &quoted[..end];
-            out.push('"');
-            if name.trim() == "URI" {
-                out.push_str(&rewrite_uri(value, base, token));
-            } else {
-                out.push_str(value);
-            }
-            out.push('"');
-            rest = &quoted[end + 1..];
-        }
-        match rest.find(',') {
-            Some(comma) => {
-                out.push_str(&rest[..=comma]);
-                rest = &rest[comma + 1..];
-            }
-            None => {
-                out.push_str(rest);
-                break;
-            }
+    let mut copied = 0;
+    for a in attributes(&line[list_start..]) {
+        if a.name == "URI" && a.quoted && a.terminated {
+            let start = list_start + a.value_start;
+            out.push_str(&line[copied..start]);
+            out.push_str(&rewrite_uri(a.value, base, token));
+            copied = start + a.value.len();
         }
     }
+    out.push_str(&line[copied..]);
     Cow::Owned(out)
 }
 

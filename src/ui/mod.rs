@@ -6,8 +6,27 @@ pub mod table;
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::ColorChoice;
-use crate::config::Env;
+/// When to colour output (the edge maps `--color` to this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How the user asked this run to print, resolved by the edge from flags and environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputOptions {
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub color: ColorWhen,
+    /// `NO_COLOR` is set (and not empty).
+    pub no_color: bool,
+    /// `TERM=dumb`.
+    pub dumb_terminal: bool,
+}
 
 /// How this run prints. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -23,12 +42,12 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(json: bool, quiet: bool, verbose: u8, choice: ColorChoice, env: &Env) -> Output {
-        let no_color = env.get("NO_COLOR").is_some();
-        let wants = |tty: bool| match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !no_color && env.get("TERM") != Some("dumb"),
+    pub fn new(opts: &OutputOptions) -> Output {
+        let OutputOptions { json, quiet, verbose, color, no_color, dumb_terminal } = *opts;
+        let wants = |tty: bool| match color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => tty && !no_color && !dumb_terminal,
         };
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
@@ -93,57 +112,16 @@ impl Output {
     }
 }
 
-/// Human-readable byte count: `12.5 MB` (SI, as the design document's /stats shows).
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-/// `1:02:03.4` / `2:03.4` style duration.
-pub fn human_duration(secs: f64) -> String {
-    let total = secs.max(0.0);
-    let h = (total / 3600.0).floor() as u64;
-    let m = ((total % 3600.0) / 60.0).floor() as u64;
-    let s = total % 60.0;
-    if h > 0 {
-        format!("{h}:{m:02}:{s:04.1}")
-    } else {
-        format!("{m}:{s:04.1}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn human_bytes_uses_si_units() {
-        assert_eq!(human_bytes(999), "999 B");
-        assert_eq!(human_bytes(12_500_000), "12.5 MB");
-    }
-
-    #[test]
-    fn human_duration_shows_hours_only_when_needed() {
-        assert_eq!(human_duration(62.5), "1:02.5");
-        assert_eq!(human_duration(3723.0), "1:02:03.0");
-    }
-
-    #[test]
     fn no_color_in_environment_turns_colours_off() {
-        let env = Env::from_pairs([("NO_COLOR", "1")]);
-        let out = Output::new(false, false, 0, ColorChoice::Auto, &env);
+        let opts = OutputOptions { color: ColorWhen::Auto, no_color: true, ..OutputOptions::default() };
+        let out = Output::new(&opts);
         assert!(!out.color && !out.color_stderr);
-        let forced = Output::new(false, false, 0, ColorChoice::Always, &env);
+        let forced = Output::new(&OutputOptions { color: ColorWhen::Always, ..opts });
         assert!(forced.color);
     }
 }

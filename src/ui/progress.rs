@@ -5,19 +5,19 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Output;
 
-/// Progress for one command run: a multi-bar holder that is a no-op when progress is disabled.
-pub struct Progress {
+/// Progress bars for one command run: a multi-bar holder that is a no-op when progress is disabled.
+pub struct Bars {
     multi: MultiProgress,
 }
 
-impl Progress {
-    pub fn new(output: &Output) -> Progress {
+impl Bars {
+    pub fn new(output: &Output) -> Bars {
         let target = if output.progress_enabled() {
             ProgressDrawTarget::stderr_with_hz(10)
         } else {
             ProgressDrawTarget::hidden()
         };
-        Progress { multi: MultiProgress::with_draw_target(target) }
+        Bars { multi: MultiProgress::with_draw_target(target) }
     }
 
     /// A bar for one file whose length is the media duration in milliseconds (or any other unit of
@@ -33,13 +33,28 @@ impl Progress {
         bar
     }
 
-    /// Move a file bar to ffmpeg's latest `-progress` block: position = media time written, message =
-    /// encoding speed as a multiple of real time (the ETA follows from the position's rate).
-    pub fn update_file(&self, bar: &ProgressBar, p: &crate::pipeline::process::Progress) {
-        bar.set_position(p.out_time.as_millis() as u64);
-        if let Some(speed) = p.speed {
+    /// Move a file bar: position = media time written (ms), message = encoding speed as a multiple of
+    /// real time when known (the ETA follows from the position's rate).
+    pub fn update_file(&self, bar: &ProgressBar, position_ms: u64, speed: Option<f64>) {
+        bar.set_position(position_ms);
+        if let Some(speed) = speed {
             bar.set_message(format!("{speed:.2}x"));
         }
+    }
+
+    /// A bar for bytes moved (an upload): bytes done of total, rate and ETA. The length may be set
+    /// later with `set_length`, when the total is known.
+    pub fn bytes(&self, name: &str, total: u64) -> ProgressBar {
+        let bar = self.multi.add(ProgressBar::new(total));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>24.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(truncate(name, 24));
+        bar
     }
 
     /// The total bar of a batch: files done of files.
