@@ -327,7 +327,14 @@ impl ServeSettings {
                 "shutdown_grace",
                 defaults.shutdown_grace,
             )?,
-            access_log: l.bool(args.access_log, "PLAYTUBE_ACCESS_LOG", file.access_log, defaults.access_log)?,
+            // `--quiet` keeps warnings and errors only, and access lines are information.
+            access_log: l.bool(args.access_log, "PLAYTUBE_ACCESS_LOG", file.access_log, defaults.access_log)?
+                && !settings.output.quiet,
+            access_log_format: match log_format {
+                LogFormat::Human => server::access::Format::Human,
+                LogFormat::Json => server::access::Format::Json,
+            },
+            access_sink: None,
             auth: resolve_auth(settings, &l, args)?,
         };
         if config.header_read_timeout.is_zero() || config.idle_timeout.is_zero() {

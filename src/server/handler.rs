@@ -44,8 +44,8 @@ pub async fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> 
     if parts.method == Method::HEAD {
         response.body_mut().clear();
     }
-    let log = shared.config.access_log.then(|| {
-        let mut log = AccessLog::new(&parts.method, &parts.uri, started);
+    let log = shared.access.as_ref().map(|sink| {
+        let mut log = AccessLog::new(&parts.method, &parts.uri, started, Arc::clone(sink));
         log.status = response.status().as_u16();
         log.cache = cache;
         log.reason = response.extensions().get::<auth::Refusal>().map(|r| r.0);
