@@ -90,6 +90,28 @@ impl Served {
     }
 }
 
+impl Served {
+    /// Wait for exit (at most 20 s); the exit code and every stderr line not yet read.
+    fn wait_collecting(mut self) -> (i32, Vec<String>) {
+        let mut lines = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code().expect("exited, not killed by a signal");
+            }
+            assert!(std::time::Instant::now() < deadline, "playtube serve did not exit");
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                lines.push(line);
+            }
+        };
+        // The reader thread ends at EOF of stderr, which follows the exit.
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            lines.push(line);
+        }
+        (code, lines)
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -115,6 +137,22 @@ fn access_log_has_one_json_line_per_request_without_the_query() {
     let line: serde_json::Value = serde_json::from_str(&s.wait_for("playtube::access")).unwrap();
     assert_eq!(line["cache"], "hit");
     assert_eq!(line["bytes"], 20_000);
+}
+
+#[test]
+fn access_log_lines_are_not_lost_on_graceful_shutdown() {
+    let s = Served::start(&["--log-format", "json"], &[], None);
+    for i in 0..300 {
+        assert_eq!(request(s.addr, "GET", &format!("/health?n={i}"), &[]).status, 200);
+    }
+    // At once: the log writes in batches (64 KiB or once a second), so lines are still pending.
+    s.signal("TERM");
+    let (code, lines) = s.wait_collecting();
+    assert_eq!(code, 0);
+    let access: Vec<serde_json::Value> =
+        lines.iter().filter(|l| l.contains("playtube::access")).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(access.len(), 300, "access lines written before exit");
+    assert!(access.iter().all(|v| v["path"] == "/health" && v["status"] == 200 && v["complete"] == true));
 }
 
 #[test]

@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use playtube::server::access::{Format, Sink};
 use playtube::server::auth::AuthConfig;
 use playtube::server::Config;
 use playtube::signing::{Claims, Key, KeyId, Keyring, Policy, Scope, Token};
@@ -352,9 +353,10 @@ fn links_bound_to_an_address_admit_only_that_client(t: Transport) {
     assert_refused(&proxied.get(&path), "ip_mismatch");
 }
 
-/// Captured access log of this test binary (all servers; tests filter by asset id).
-fn access_log() -> Arc<Mutex<Vec<u8>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+/// Captured access log of this test binary (all servers; tests filter by asset id): the bytes and the
+/// sink that writes them, in the human format.
+fn access_log() -> (Arc<Mutex<Vec<u8>>>, Arc<Sink>) {
+    static LOG: OnceLock<(Arc<Mutex<Vec<u8>>>, Arc<Sink>)> = OnceLock::new();
     LOG.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
         struct W(Arc<Mutex<Vec<u8>>>);
@@ -367,32 +369,33 @@ fn access_log() -> Arc<Mutex<Vec<u8>>> {
                 Ok(())
             }
         }
-        let sink = Arc::clone(&buf);
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || W(Arc::clone(&sink)))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one subscriber per test binary");
-        buf
+        let sink = Sink::start(Format::Human, Box::new(W(Arc::clone(&buf))));
+        (buf, sink)
     })
     .clone()
 }
 
+/// Log into the captured access log.
+fn logged(c: &mut Config) {
+    c.access_log = true;
+    c.access_sink = Some(access_log().1);
+}
+
 fn log_lines(needle: &str) -> Vec<String> {
-    let log = access_log();
+    // Lines reach the buffer within the sink's flush interval (100 ms).
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let log = access_log().0;
     let text = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
     text.lines().filter(|l| l.contains("playtube::access") && l.contains(needle)).map(str::to_owned).collect()
 }
 
 #[test]
 fn refusals_are_logged_with_their_reason_and_never_the_token() {
-    let _ = access_log();
     let root = assets();
     std::fs::rename(root.path().join("bbb"), root.path().join("logged_asset")).unwrap();
     let srv = TestServer::start(root, |c| {
         c.auth = auth();
-        c.access_log = true;
+        logged(c);
     });
     let t = token("/stream/aaa", now() + 600);
     let resp = srv.get(&format!("/stream/logged_asset?{}", t.to_query()));
@@ -448,13 +451,12 @@ fn make_hls_asset(root: &Path, id: &str) {
 
 #[test]
 fn ffmpeg_decodes_a_signed_hls_asset_with_zero_refused_requests() {
-    let _ = access_log();
     let root = tempfile::tempdir().unwrap();
     let id = "ffmpeg_signed_e2e";
     make_hls_asset(root.path(), id);
     let srv = TestServer::start(root, |c| {
         c.auth = auth();
-        c.access_log = true;
+        logged(c);
     });
     let (mut cmd, _dir) = common::playtube();
     cmd.env("PLAYTUBE_SECRET_KEY", KEY).args(["sign", &format!("/hls/{id}/master.m3u8"), "--expires", "10m"]);

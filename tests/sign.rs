@@ -279,7 +279,7 @@ fn lifetimes_beyond_the_server_maximum_are_refused_at_signing() {
         .code(2)
         .stderr(predicate::str::contains("lifetime_too_long"));
     sign_cmd(&["/stream/abc", "--expires", "7d"]).0.assert().success();
-    sign_cmd(&["/metrics"]).0.assert().code(2).stderr(predicate::str::contains("not a signable path"));
+    sign_cmd(&["/admin"]).0.assert().code(2).stderr(predicate::str::contains("not a signable path"));
 }
 
 #[test]

@@ -375,7 +375,14 @@ impl ServeSettings {
             header_read_timeout,
             idle_timeout,
             shutdown_grace,
-            access_log: ACCESS_LOG.bool(env, args.access_log, file.access_log, defaults.access_log)?,
+            // `--quiet` keeps warnings and errors only, and access lines are information.
+            access_log: ACCESS_LOG.bool(env, args.access_log, file.access_log, defaults.access_log)?
+                && !settings.output.quiet,
+            access_log_format: match log_format {
+                LogFormat::Human => server::access::Format::Human,
+                LogFormat::Json => server::access::Format::Json,
+            },
+            access_sink: None,
             auth: resolve_auth(settings, args)?,
             tls: resolve_tls(settings, args)?,
         };

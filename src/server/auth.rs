@@ -29,7 +29,7 @@ pub struct AuthConfig {
     pub require: bool,
     /// Require a link signed for `/health` on `/health` (load balancers usually need it open).
     pub health: bool,
-    /// Require a link signed for `/stats` on `/stats`.
+    /// Require a link signed for `/stats` on `/stats`, and one signed for `/metrics` on `/metrics`.
     pub stats: bool,
     /// Take the client address from this header (set by a trusted proxy, e.g. `X-Real-IP`) for links
     /// bound to an address; otherwise the socket's peer address.
@@ -60,7 +60,7 @@ impl AuthConfig {
             gated.push("/health");
         }
         if self.stats {
-            gated.push("/stats");
+            gated.push("/stats /metrics");
         }
         if gated.is_empty() {
             return "a signing key is configured but require_signatures = false: every route is served \
@@ -100,6 +100,7 @@ pub fn route_path(route: &Route) -> String {
     match route {
         Route::Health => "/health".to_owned(),
         Route::Stats => "/stats".to_owned(),
+        Route::Metrics => "/metrics".to_owned(),
         Route::Stream(id) => format!("/stream/{id}"),
         Route::Rendition(id, q) => format!("/stream/{id}/{q}"),
         Route::Master(id) => format!("/hls/{id}/{}", crate::layout::MASTER_PLAYLIST),
@@ -124,7 +125,7 @@ impl AuthConfig {
     pub fn needs_link(&self, route: &Route) -> bool {
         match route {
             Route::Health => self.health,
-            Route::Stats => self.stats,
+            Route::Stats | Route::Metrics => self.stats,
             // The watch page's scripts and styles are public code, the same for every page.
             Route::PlayerFile(..) => false,
             Route::Stream(_)
@@ -292,7 +293,7 @@ mod tests {
         let off = AuthConfig { keys: keys(), ..AuthConfig::default() };
         assert!(off.describe().contains("require_signatures = false"));
         let on = AuthConfig { keys: keys(), require: true, stats: true, ..AuthConfig::default() };
-        assert_eq!(on.describe(), "signed links required on /stream /hls /thumb /watch /stats (keys: k1)");
+        assert_eq!(on.describe(), "signed links required on /stream /hls /thumb /watch /stats /metrics (keys: k1)");
     }
 
     #[test]

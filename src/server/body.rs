@@ -3,8 +3,8 @@
 //! slices (no copy); ranges of an open file are slices of chunks held in the memory cache, or, with the
 //! cache off, read in pooled, budgeted chunks (`chunks::ChunkPool`). Every read of a file runs on the
 //! blocking pool (`blocking.rs`); the body waits for it without holding an async worker.
-//! Every body counts the bytes it yields into `/stats` and, when dropped (finished or aborted), writes
-//! the request's access-log line with the bytes actually produced.
+//! Every body counts the bytes it yields into `/stats` and, when dropped (finished or aborted), records
+//! the response for `/metrics` and writes the request's access-log line with the bytes actually produced.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
@@ -23,6 +24,7 @@ use super::blocking::Blocking;
 use super::cache::CacheOutcome;
 use super::chunks::ChunkPool;
 use super::identity::{FileError, Identity};
+use super::metrics::RouteLabel;
 use super::stats::Stats;
 
 /// One piece of a body.
@@ -207,8 +209,17 @@ pub enum Content {
 pub struct Body {
     content: Content,
     stats: Option<Arc<Stats>>,
+    done: Option<Done>,
     log: Option<AccessLog>,
     sent: u64,
+}
+
+/// What `/metrics` records about a response when its body is finished or dropped.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    pub route: RouteLabel,
+    pub status: u16,
+    pub started: Instant,
 }
 
 impl Body {
@@ -221,12 +232,13 @@ impl Body {
     }
 
     pub fn new(content: Content) -> Body {
-        Body { content, stats: None, log: None, sent: 0 }
+        Body { content, stats: None, done: None, log: None, sent: 0 }
     }
 
-    /// Count bytes into `stats` and write `log` when the body is done.
-    pub fn observe(&mut self, stats: Arc<Stats>, log: Option<AccessLog>) {
+    /// Count bytes into `stats`, and when the body is done record `done` for `/metrics` and write `log`.
+    pub fn observe(&mut self, stats: Arc<Stats>, done: Done, log: Option<AccessLog>) {
         self.stats = Some(stats);
+        self.done = Some(done);
         self.log = log;
     }
 
@@ -246,6 +258,9 @@ impl Body {
 
 impl Drop for Body {
     fn drop(&mut self) {
+        if let (Some(stats), Some(done)) = (&self.stats, &self.done) {
+            stats.http.record(done.route, done.status, self.sent, done.started.elapsed());
+        }
         if let Some(mut log) = self.log.take() {
             // A file streamed through the chunk cache: a hit when every chunk sent was already held.
             if let Content::Pieces(p) = &self.content {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+use super::access;
 use super::auth;
 use super::player;
 use super::transport::tls::Certificates;
@@ -46,8 +47,12 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// On shutdown, time given to responses in flight before connections are cut.
     pub shutdown_grace: Duration,
-    /// Write one access-log line per request.
+    /// Write one access-log line per request (to standard error, in batches; see `access.rs`).
     pub access_log: bool,
+    /// The access log's line format.
+    pub access_log_format: access::Format,
+    /// Where access-log lines go instead of standard error (embedding, tests); `None`: stderr.
+    pub access_sink: Option<std::sync::Arc<access::Sink>>,
     /// Which routes need a signed link, with the keys to check them (default: none, served openly).
     pub auth: auth::AuthConfig,
     /// From this many open connections on, cached chunks are sent with `sendfile` (see `transport/sealed.rs`).
@@ -79,6 +84,8 @@ impl Config {
             idle_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
             access_log: true,
+            access_log_format: access::Format::Human,
+            access_sink: None,
             auth: auth::AuthConfig::default(),
             sendfile_min_connections: SENDFILE_MIN_CONNECTIONS,
             tls: None,

@@ -99,6 +99,10 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
             "grace period over; closing remaining connections"
         ),
     }
+    // Every access-log line of the finished responses is written before `run` returns.
+    if let Some(sink) = shared.access.clone() {
+        let _ = tokio::task::spawn_blocking(move || sink.close()).await;
+    }
     Ok(())
 }
 

@@ -16,13 +16,14 @@ use http::{Method, Request, Response, StatusCode};
 
 use super::access::AccessLog;
 use super::auth::{self, Gate};
-use super::body::{Body, Content, Piece, Pieces, Source};
+use super::body::{Body, Content, Done, Piece, Pieces, Source};
 use super::cache::CacheOutcome;
 use super::conditional::{self, Precondition, Validators};
 use super::cors::{self, Preflight};
 use super::files::{self, Found, FoundSource};
 use super::host;
 use super::identity::{FileError, FileMeta};
+use super::metrics::{self, RouteLabel};
 use super::mime::{self, Kind};
 use super::player;
 use super::range::{self, ByteRange, RangeDecision};
@@ -37,24 +38,31 @@ pub async fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> 
     shared.stats.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (parts, _) = req.into_parts();
     let mut cache = CacheOutcome::Bypass;
-    let mut response = respond(shared, &parts, &mut cache).await;
+    let mut route = RouteLabel::Other;
+    let mut response = respond(shared, &parts, &mut cache, &mut route).await;
     shared.cors.apply(&parts.headers, response.headers_mut());
     if parts.method == Method::HEAD {
         response.body_mut().clear();
     }
-    let log = shared.config.access_log.then(|| {
-        let mut log = AccessLog::new(&parts.method, &parts.uri, started);
+    let log = shared.access.as_ref().map(|sink| {
+        let mut log = AccessLog::new(&parts.method, &parts.uri, started, Arc::clone(sink));
         log.status = response.status().as_u16();
         log.cache = cache;
         log.reason = response.extensions().get::<auth::Refusal>().map(|r| r.0);
         log
     });
-    response.body_mut().observe(Arc::clone(&shared.stats), log);
+    let done = Done { route, status: response.status().as_u16(), started };
+    response.body_mut().observe(Arc::clone(&shared.stats), done, log);
     response
 }
 
 /// The pipeline, step by step.
-async fn respond(shared: &Arc<Shared>, parts: &Parts, cache: &mut CacheOutcome) -> Response<Body> {
+async fn respond(
+    shared: &Arc<Shared>,
+    parts: &Parts,
+    cache: &mut CacheOutcome,
+    label: &mut RouteLabel,
+) -> Response<Body> {
     // Parse: the Host rules of RFC 9112 §3.2 first, then the method and the route.
     if let Err(err) = host::check(parts.version, parts.uri.authority(), &parts.headers) {
         return plain(StatusCode::BAD_REQUEST, err.body());
@@ -69,6 +77,7 @@ async fn respond(shared: &Arc<Shared>, parts: &Parts, cache: &mut CacheOutcome) 
         Err(RouteError::Malformed) => return plain(StatusCode::BAD_REQUEST, "bad request\n"),
         Err(RouteError::NotFound) => return plain(StatusCode::NOT_FOUND, "not found\n"),
     };
+    *label = RouteLabel::of(&route);
     // Preflight: answered before the gate, as browsers send no credentials with it.
     if parts.method == Method::OPTIONS {
         return options(shared, &parts.headers);
@@ -90,6 +99,10 @@ async fn respond(shared: &Arc<Shared>, parts: &Parts, cache: &mut CacheOutcome) 
         Target::Stats => {
             let snap = shared.stats.snapshot(shared.cache.stats(), shared.pool.in_flight() as u64);
             return json(Bytes::from(snap.to_json().to_string()));
+        }
+        Target::Metrics => {
+            let snap = shared.stats.snapshot(shared.cache.stats(), shared.pool.in_flight() as u64);
+            return exposition(Bytes::from(metrics::render(&shared.stats.http, &snap, &[])));
         }
     };
     // Look up: in memory inline, else opened (and read) on the blocking pool.
@@ -131,6 +144,7 @@ async fn respond(shared: &Arc<Shared>, parts: &Parts, cache: &mut CacheOutcome) 
 enum Target {
     Health,
     Stats,
+    Metrics,
     File(PathBuf, Kind),
     /// The watch page or one of its files, made whole in memory; `None` when the player is off.
     Page(Option<Response<Bytes>>),
@@ -150,6 +164,7 @@ fn target(shared: &Shared, route: Route, signed: Option<&crate::signing::Token>)
     match route {
         Route::Health => Target::Health,
         Route::Stats => Target::Stats,
+        Route::Metrics => Target::Metrics,
         Route::Stream(id) => Target::File(shared.layout.asset(&id).stream(), Kind::Video),
         Route::Rendition(id, q) => Target::File(shared.layout.asset(&id).rendition(&q), Kind::Video),
         Route::Master(id) => Target::File(shared.layout.asset(&id).hls_master(), Kind::Playlist),
@@ -332,6 +347,17 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The Prometheus text exposition format, version 0.0.4.
+fn exposition(bytes: Bytes) -> Response<Body> {
+    let len = bytes.len();
+    let mut r = Response::new(Body::full(bytes));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }

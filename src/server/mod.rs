@@ -11,7 +11,7 @@
 //!   decisions), `body` (what hyper sends), `mime`, `cors`, `player` (the watch page)
 //! - `blocking`: the bounded pool where opens and reads run, off the async workers
 //! - `transport`: the socket wrapper, the sealed-memfd/`sendfile` corner and the TLS certificates
-//! - `access` and `stats`: the access log and the `/stats` counters
+//! - `access`, `stats` and `metrics`: the access log, the `/stats` counters and `/metrics`
 
 pub mod access;
 pub mod auth;
@@ -27,6 +27,7 @@ pub mod files;
 pub mod handler;
 pub mod host;
 pub mod identity;
+pub mod metrics;
 pub use crate::mime;
 pub mod player;
 pub mod range;

@@ -12,6 +12,8 @@ use crate::layout::{AssetId, Quality, SegmentName, MASTER_PLAYLIST};
 pub enum Route {
     Health,
     Stats,
+    /// `/metrics`: the Prometheus text exposition (`metrics.rs`).
+    Metrics,
     /// `/stream/{id}`: `<id>/stream.mp4`.
     Stream(AssetId),
     /// `/stream/{id}/{quality}`: `<id>/renditions/<quality>.mp4`.
@@ -59,6 +61,7 @@ pub fn parse(path: &str) -> Result<Route, RouteError> {
     match seg {
         ["health"] => Ok(Route::Health),
         ["stats"] => Ok(Route::Stats),
+        ["metrics"] => Ok(Route::Metrics),
         ["stream", i] => Ok(Route::Stream(id(i)?)),
         ["stream", i, q] => Ok(Route::Rendition(id(i)?, quality(q)?)),
         ["hls", i, m] if *m == MASTER_PLAYLIST => Ok(Route::Master(id(i)?)),
@@ -101,6 +104,7 @@ mod tests {
     fn every_documented_route_parses() {
         assert_eq!(parse("/health"), Ok(Route::Health));
         assert_eq!(parse("/stats"), Ok(Route::Stats));
+        assert_eq!(parse("/metrics"), Ok(Route::Metrics));
         assert!(matches!(parse("/stream/abc"), Ok(Route::Stream(_))));
         assert!(matches!(parse("/stream/abc/720p"), Ok(Route::Rendition(_, _))));
         assert!(matches!(parse("/hls/abc/master.m3u8"), Ok(Route::Master(_))));
@@ -150,7 +154,7 @@ mod tests {
 
         fn file_of(route: &Route, layout: &Layout) -> Option<std::path::PathBuf> {
             match route {
-                Route::Health | Route::Stats | Route::Watch(_) | Route::PlayerFile(..) => None,
+                Route::Health | Route::Stats | Route::Metrics | Route::Watch(_) | Route::PlayerFile(..) => None,
                 Route::Stream(id) => Some(layout.asset(id).stream()),
                 Route::Rendition(id, q) => Some(layout.asset(id).rendition(q)),
                 Route::Master(id) => Some(layout.asset(id).hls_master()),

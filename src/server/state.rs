@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use http::HeaderValue;
 
+use super::access::Sink;
 use super::blocking::{self, Blocking};
 use super::cache::Cache;
 use super::chunks::ChunkPool;
@@ -25,6 +26,8 @@ pub struct Shared {
     pub cache: Arc<Cache>,
     pub pool: Arc<ChunkPool>,
     pub stats: Arc<Stats>,
+    /// The access log's writer, when the log is on.
+    pub access: Option<Arc<Sink>>,
     /// Where opens and reads run (never on the async workers).
     pub blocking: Blocking,
     pub cors: Cors,
@@ -50,6 +53,9 @@ impl Shared {
             cache,
             stats: Arc::new(Stats::default()),
             blocking: Blocking::new(blocking::DEFAULT_LIMIT),
+            access: config
+                .access_log
+                .then(|| config.access_sink.clone().unwrap_or_else(|| Sink::stderr(config.access_log_format))),
             cors: Cors::new(&config.allowed_origins),
             boundary: format!("playtube-{:016x}", (seed as u64) ^ u64::from(std::process::id())),
             cc_media: header("cache_control_media", &config.cache_control_media)?,

@@ -17,6 +17,8 @@ pub struct Stats {
     pub bytes_sent: AtomicU64,
     pub active_connections: AtomicU64,
     pub connections: AtomicU64,
+    /// Per-request counters for `/metrics`.
+    pub http: super::metrics::Http,
 }
 
 impl Default for Stats {
@@ -27,6 +29,7 @@ impl Default for Stats {
             bytes_sent: AtomicU64::new(0),
             active_connections: AtomicU64::new(0),
             connections: AtomicU64::new(0),
+            http: super::metrics::Http::default(),
         }
     }
 }

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! `scope` is what the token admits: the exact path `/stream/{id}`, `/stream/{id}/{quality}`,
-//! `/thumb/{id}`, `/watch/{id}`, `/health` or `/stats`, or the whole HLS tree `/hls/{id}/` (master, variant
+//! `/thumb/{id}`, `/watch/{id}`, `/health`, `/stats` or `/metrics`, or the whole HLS tree `/hls/{id}/` (master, variant
 //! playlists and segments). `ip` and `kid` are empty strings in the canonical form when absent from the URL.
 
 pub mod playlist;
@@ -198,15 +198,16 @@ pub enum Scope {
     Hls(AssetId),
     Thumb(AssetId),
     Watch(AssetId),
-    /// `/health` and `/stats`: signed only when `serve` is configured to protect them.
+    /// `/health`, `/stats` and `/metrics`: signed only when `serve` is configured to protect them.
     Health,
     Stats,
+    Metrics,
 }
 
 /// A path that is not a delivery route, so no token can admit it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a signable path; sign /stream/ID, /stream/ID/QUALITY, /hls/ID/master.m3u8 (or any file under /hls/ID/), /thumb/ID, /watch/ID, /health or /stats"
+    "{0:?} is not a signable path; sign /stream/ID, /stream/ID/QUALITY, /hls/ID/master.m3u8 (or any file under /hls/ID/), /thumb/ID, /watch/ID, /health, /stats or /metrics"
 )]
 pub struct NotDeliveryPath(pub String);
 
@@ -226,6 +227,7 @@ impl Scope {
             ["watch", a] => Ok(Scope::Watch(id(a)?)),
             ["health"] => Ok(Scope::Health),
             ["stats"] => Ok(Scope::Stats),
+            ["metrics"] => Ok(Scope::Metrics),
             ["hls", a, f] if *f == MASTER_PLAYLIST => Ok(Scope::Hls(id(a)?)),
             ["hls", a, q, f] => {
                 quality(q)?;
@@ -250,13 +252,13 @@ impl Scope {
         }
     }
 
-    /// The asset the scope belongs to (`None` for `/health` and `/stats`).
+    /// The asset the scope belongs to (`None` for `/health`, `/stats` and `/metrics`).
     pub fn asset(&self) -> Option<&AssetId> {
         match self {
             Scope::Stream(a) | Scope::StreamQuality(a, _) | Scope::Hls(a) | Scope::Thumb(a) | Scope::Watch(a) => {
                 Some(a)
             }
-            Scope::Health | Scope::Stats => None,
+            Scope::Health | Scope::Stats | Scope::Metrics => None,
         }
     }
 
@@ -276,6 +278,7 @@ impl fmt::Display for Scope {
             Scope::Watch(a) => write!(f, "/watch/{a}"),
             Scope::Health => f.write_str("/health"),
             Scope::Stats => f.write_str("/stats"),
+            Scope::Metrics => f.write_str("/metrics"),
         }
     }
 }

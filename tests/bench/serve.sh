@@ -4,9 +4,13 @@
 # (`taskset -c 0`), wrk to CPU 1. Workloads: random 1 MiB ranges of a 40 MiB MP4 (wrk Lua script), whole
 # 1.6 MB HLS segments (20 of them, round robin, so playtube serves them from its memory cache), and a
 # small playlist. Each at 10, 100 and 1000 connections. Per cell: requests/s, MB/s, p50/p99 latency,
-# errors (socket errors + non-2xx), peak RSS (VmHWM) and the server's CPU time per request (utime+stime
-# from /proc/PID/stat, before and after the run). Each server is started fresh for every cell (so VmHWM
-# is that cell's peak) and warmed for 1 s before the measured run. Access logs are off on both.
+# errors (socket errors + non-2xx), peak RSS (VmHWM), the server's CPU time per request (utime+stime
+# from /proc/PID/stat, before and after the run) and the whole machine's CPU time per request (busy
+# ticks of every core from /proc/stat: server, wrk, kernel, and whatever else runs, so on a shared
+# machine it is an upper bound). Each server is started fresh for every cell (so VmHWM is that cell's
+# peak) and warmed for 1 s before the measured run. Access logs are off on both, except the playlist
+# rows `playtube+log` / `nginx+log`: both log every request to a file (playtube's batched log on
+# stderr; nginx `access_log ... buffer=64k flush=1s`).
 #
 # The machine is shared, so every cell runs REPEAT times (default 2), alternating the two servers, and
 # the run with the most requests/s is kept for each server (best of N: transient load from other
@@ -14,7 +18,7 @@
 #
 # Usage: tests/bench/serve.sh [SECONDS_PER_CELL] (default 6). Env REPEAT=N. Needs wrk, nginx, taskset, cargo.
 # Everything lives in a temp dir that is removed at the end; only processes started here are stopped,
-# by PID. Total time is about 18 cells x REPEAT x (SECONDS + 2) s plus the release build.
+# by PID. Total time is about 24 cells x REPEAT x (SECONDS + 2) s plus the release build.
 set -euo pipefail
 
 DUR="${1:-6}"
@@ -86,7 +90,7 @@ pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
-    access_log off;
+    access_log $2;
     sendfile on;
     tcp_nopush on;
     tcp_nodelay on;
@@ -115,13 +119,20 @@ wait_listening() {
   echo "server on port $1 did not start" >&2; return 1
 }
 
-start_server() { # $1 = playtube|nginx, $2 = port
-  if [ "$1" = playtube ]; then
-    taskset -c 0 "$BIN" serve --root "$ROOT" --addr "127.0.0.1:$2" --workers 1 --access-log false -q &
-  else
-    nginx_conf "$2"
-    taskset -c 0 "$NGINX" -p "$WORK" -c "$NGINX_CONF" -e "$WORK/nginx-error.log" &
-  fi
+start_server() { # $1 = playtube|nginx|playtube+log|nginx+log, $2 = port
+  case $1 in
+    playtube)
+      taskset -c 0 "$BIN" serve --root "$ROOT" --addr "127.0.0.1:$2" --workers 1 --access-log false -q & ;;
+    playtube+log)
+      taskset -c 0 "$BIN" serve --root "$ROOT" --addr "127.0.0.1:$2" --workers 1 --access-log true \
+        2>> "$WORK/playtube-access.log" & ;;
+    nginx)
+      nginx_conf "$2" "off"
+      taskset -c 0 "$NGINX" -p "$WORK" -c "$NGINX_CONF" -e "$WORK/nginx-error.log" & ;;
+    nginx+log)
+      nginx_conf "$2" "$WORK/nginx-access.log combined buffer=64k flush=1s"
+      taskset -c 0 "$NGINX" -p "$WORK" -c "$NGINX_CONF" -e "$WORK/nginx-error.log" & ;;
+  esac
   SERVER_PID=$!
   wait_listening "$2"
 }
@@ -129,6 +140,8 @@ start_server() { # $1 = playtube|nginx, $2 = port
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Busy ticks of all cores: user + nice + system + irq + softirq + steal.
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
 # wrk's latency numbers come as 1.23ms / 456.78us / 1.20s: convert to ms.
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
@@ -149,10 +162,10 @@ run_cell() { # $1 server, $2 workload, $3 connections
   esac
   local threads=1
   taskset -c 1 wrk -t1 -c "$conns" -d 1s "${script[@]}" "$url" > /dev/null 2>&1 || true
-  local before after out
-  before=$(cpu_ticks "$SERVER_PID")
+  local before after out m_before m_after
+  before=$(cpu_ticks "$SERVER_PID"); m_before=$(machine_ticks)
   out=$(taskset -c 1 wrk -t"$threads" -c "$conns" -d "${DUR}s" --timeout 10s --latency "${script[@]}" "$url" 2>&1)
-  after=$(cpu_ticks "$SERVER_PID")
+  after=$(cpu_ticks "$SERVER_PID"); m_after=$(machine_ticks)
   local rss_kb; rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")
   stop_server
   local reqs rps tps p50 p99 sockerr non2xx
@@ -165,9 +178,10 @@ run_cell() { # $1 server, $2 workload, $3 connections
   non2xx=$(echo "$out" | awk '/Non-2xx/ { print $5 }')
   local errors=$(( ${sockerr:-0} + ${non2xx:-0} ))
   local cpu_us; cpu_us=$(awk -v t=$(( (after - before) * TICK_US )) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", t / r; else print "n/a" }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" >> "$RESULTS"
-  printf '%-9s %5s %-8s %8s req/s %8s MB/s p50 %8s ms p99 %8s ms err %5s rss %4s MB cpu %8s us/req\n' \
-    "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" >&2
+  local machine_us; machine_us=$(awk -v t=$(( (m_after - m_before) * TICK_US )) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", t / r; else print "n/a" }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" "$machine_us" >> "$RESULTS"
+  printf '%-9s %5s %-12s %8s req/s %8s MB/s p50 %8s ms p99 %8s ms err %5s rss %4s MB cpu %8s us/req machine %8s us/req\n' \
+    "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" "$machine_us" >&2
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with other work: expect noise)" >&2
@@ -177,6 +191,11 @@ for workload in ranges segments playlist; do
       for server in playtube nginx; do
         run_cell "$server" "$workload" "$conns"
       done
+      if [ "$workload" = playlist ]; then
+        for server in playtube+log nginx+log; do
+          run_cell "$server" "$workload" "$conns"
+        done
+      fi
     done
   done
 done
@@ -188,17 +207,19 @@ awk -F'\t' '{ k = $1 SUBSEP $2 SUBSEP $3; if (!(k in best) || $4 + 0 > bestrps[k
             END { for (i = 1; i <= n; i++) print best[order[i]] }' "$RESULTS" > "$RESULTS.best"
 awk -F'\t' '
   BEGIN {
-    print "| workload | conns | server | req/s | MB/s | p50 ms | p99 ms | errors | peak RSS MB | CPU us/req |"
-    print "|---|---|---|---|---|---|---|---|---|---|"
+    print "| workload | conns | server | req/s | MB/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU us/req | machine CPU us/req |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|"
   }
   {
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
-    key = $1 SUBSEP $2
-    if ($3 == "playtube") { p[key] = $0 } else {
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+    lg = ($3 ~ /\+log$/) ? "+log" : ""
+    key = $1 SUBSEP $2 SUBSEP lg
+    if ($3 ~ /^playtube/) { p[key] = $0 } else {
       split(p[key], a, "\t")
       rr = ($4 > 0) ? sprintf("%.2f", a[4] / $4) : "n/a"
       cr = ($10 > 0) ? sprintf("%.2f", a[10] / $10) : "n/a"
+      mr = ($11 > 0) ? sprintf("%.2f", a[11] / $11) : "n/a"
       lr = ($7 > 0) ? sprintf("%.2f", a[7] / $7) : "n/a"
-      printf "| | | **playtube/nginx** | **%s** | | | **%s** | | | **%s** |\n", rr, lr, cr
+      printf "| | | **playtube%s/nginx%s** | **%s** | | | **%s** | | | **%s** | **%s** |\n", lg, lg, rr, lr, cr, mr
     }
   }' "$RESULTS.best"
