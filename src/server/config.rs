@@ -6,14 +6,17 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::auth;
+use super::origin;
 use super::player;
 use super::transport::SENDFILE_MIN_CONNECTIONS;
 
 /// Everything the server needs, resolved and validated (see `config::serve` for the layering).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The assets root (`<root>/<id>/stream.mp4`, ...).
+    /// The assets root (`<root>/<id>/stream.mp4`, ...); unused when `origin` is set.
     pub root: PathBuf,
+    /// Read the assets from object storage instead (`--root s3://bucket/prefix`).
+    pub origin: Option<origin::OriginConfig>,
     /// Hold playlists, segments and posters in memory (`VIDEO_CACHE_ENABLED`).
     pub cache_enabled: bool,
     /// Byte budget of the memory cache (`VIDEO_CACHE_SIZE`).
@@ -58,6 +61,7 @@ impl Config {
     pub fn new(root: impl Into<PathBuf>) -> Config {
         Config {
             root: root.into(),
+            origin: None,
             cache_enabled: true,
             cache_size: 1 << 30,
             chunk_size: 1 << 20,

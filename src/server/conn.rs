@@ -16,7 +16,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use super::auth;
 use super::config::Config;
 use super::handler;
-use super::state::Shared;
+use super::state::{Assets, Shared};
 use super::stats;
 use super::transport::Socket;
 
@@ -42,7 +42,11 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
         .half_close(true)
         .keep_alive(true);
     let builder = Arc::new(builder);
-    tracing::info!(addr = %listener.local_addr()?, root = %shared.resolver.root().display(), "serving");
+    let root = match &shared.assets {
+        Assets::Disk(resolver) => resolver.root().display().to_string(),
+        Assets::Store(origin) => origin.url(),
+    };
+    tracing::info!(addr = %listener.local_addr()?, root = %root, "serving");
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {

@@ -10,6 +10,7 @@
 //!   decisions), `body` (what hyper sends), `mime`, `cors`, `player` (the watch page)
 //! - `blocking`: the bounded pool where opens and reads run, off the async workers
 //! - `transport`: the socket wrapper and the sealed-memfd/`sendfile` corner
+//! - `origin`: the same lookups against object storage (`--root s3://…`), chunked through the cache
 //! - `access` and `stats`: the access log and the `/stats` counters
 
 pub mod access;
@@ -27,6 +28,7 @@ pub mod handler;
 pub mod host;
 pub mod identity;
 pub use crate::mime;
+pub mod origin;
 pub mod player;
 pub mod range;
 pub mod route;

@@ -11,10 +11,81 @@ use std::time::Duration;
 
 use playtube::server::{self, Config};
 
+#[path = "../storage_support/mod.rs"]
+pub mod storage_support;
+
+/// Where a test server reads its assets: a local folder, or the same files published to a real
+/// Garage the test starts (`serve --root s3://bucket/prefix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Local,
+    S3,
+}
+
+/// Write each test once and run it against both roots: `both_roots! { fn name(root) { ... } }` makes
+/// the tests `name::local` and `name::s3`.
+#[macro_export]
+macro_rules! both_roots {
+    ($( $(#[$meta:meta])* fn $name:ident($root:ident) $body:block )*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                $(#[$meta])*
+                fn run($root: Root) $body
+                #[test]
+                fn local() {
+                    run(Root::Local)
+                }
+                #[test]
+                fn s3() {
+                    run(Root::S3)
+                }
+            }
+        )*
+    };
+}
+
+/// The published copy of an assets root: keeps the Garage running while the server uses it.
+pub struct Published {
+    pub garage: std::sync::Arc<storage_support::Garage>,
+    pub bucket: String,
+    pub prefix: String,
+    /// The version each asset was published as.
+    pub versions: std::collections::BTreeMap<String, String>,
+}
+
+/// Publish every asset folder of `root` to a fresh bucket (prefix `assets`) and return the origin
+/// settings for a server reading it (its own store: a store's connections belong to one runtime).
+pub fn publish_root(root: &Path) -> (Published, server::origin::OriginConfig) {
+    use playtube::layout::AssetId;
+    use playtube::storage::{PublishOptions, PublishOutcome};
+    let garage = storage_support::garage();
+    let bucket = garage.bucket("serve");
+    let prefix = "assets".to_owned();
+    let store = garage.store(&bucket, &prefix);
+    let mut versions = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.path().is_dir() {
+            continue;
+        }
+        let id = AssetId::parse(&name).unwrap();
+        let outcome = storage_support::block_on(store.publish(&id, &entry.path(), &PublishOptions::default(), &|_| {}))
+            .unwrap_or_else(|e| panic!("publishing {name}: {e}"));
+        let PublishOutcome::Published { pointer, .. } = outcome else { panic!("{name} not published: {outcome:?}") };
+        versions.insert(name, pointer.version);
+    }
+    let origin = server::origin::OriginConfig::new(garage.store(&bucket, &prefix));
+    (Published { garage, bucket, prefix, versions }, origin)
+}
+
 /// A server running on its own thread with its own runtime, stopped (gracefully) on `stop` or drop.
 pub struct TestServer {
     pub addr: SocketAddr,
     pub root: tempfile::TempDir,
+    /// For an `s3://` root: the bucket the server reads (the local `root` is the published copy).
+    pub published: Option<Published>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
@@ -48,11 +119,46 @@ impl TestServer {
                 .await
             })
         });
-        TestServer { addr, root, stop: Some(tx), thread: Some(thread) }
+        TestServer { addr, root, published: None, stop: Some(tx), thread: Some(thread) }
     }
 
     pub fn with_assets(tweak: impl FnOnce(&mut Config)) -> TestServer {
         TestServer::start(assets(), tweak)
+    }
+
+    /// The test assets served from `root`: the folder itself, or its published copy in Garage.
+    pub fn with_assets_on(root: Root, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_on_root(root, assets(), tweak)
+    }
+
+    /// `dir` served from a local root or, published first, from an `s3://` root.
+    pub fn start_on_root(root: Root, dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        match root {
+            Root::Local => TestServer::start(dir, tweak),
+            Root::S3 => {
+                let (published, origin) = publish_root(dir.path());
+                let mut server = TestServer::start(dir, |c| {
+                    c.origin = Some(origin);
+                    tweak(c)
+                });
+                server.published = Some(published);
+                server
+            }
+        }
+    }
+
+    /// What the server sends for `rel` (a path under the root): the file's bytes, except that from an
+    /// `s3://` root playlists are pinned to the published version (`?v=` on relative URIs).
+    pub fn expected(&self, rel: &str) -> Vec<u8> {
+        let bytes = std::fs::read(self.path(rel)).unwrap();
+        match &self.published {
+            Some(p) if rel.ends_with(".m3u8") => {
+                let id = rel.split('/').next().unwrap();
+                let version = playtube::layout::VersionId::parse(&p.versions[id]).unwrap();
+                server::origin::pin::pin(&String::from_utf8_lossy(&bytes), &version).into_bytes()
+            }
+            _ => bytes,
+        }
     }
 
     pub fn path(&self, rel: &str) -> std::path::PathBuf {
