@@ -176,7 +176,10 @@ pub fn run(
     let output = &settings.output;
     let mut outcome = BatchOutcome::default();
 
-    let jobs = collect_jobs(args, inputs, output, &mut outcome)?;
+    // Remote inputs (s3://, http(s)://) are fetched here first; the folder goes when the batch ends.
+    let downloads =
+        tempfile::Builder::new().prefix("playtube-inputs-").tempdir().context("creating a download folder")?;
+    let jobs = collect_jobs(settings, downloads.path(), args, inputs, output, &mut outcome)?;
 
     let ctx = BatchCtx { output, plan, tools, target, inputs, force: args.force, bars: Bars::new(output) };
     let mut results = run_pool(&ctx, &jobs, jobs_setting);
@@ -208,6 +211,8 @@ pub fn run(
 /// The batch's (input, asset id) pairs: files and folders expanded (or asset folders taken as they
 /// are for `--from-renditions`), each with a stable id. Bad inputs are reported into `outcome`.
 fn collect_jobs(
+    settings: &Settings,
+    downloads: &Path,
     args: &TranscodeArgs,
     inputs: Inputs,
     output: &Output,
@@ -216,7 +221,8 @@ fn collect_jobs(
     let files: Vec<PathBuf> = if inputs == Inputs::AssetRenditions {
         args.inputs.clone()
     } else {
-        let batch = crate::inputs::collect(&args.inputs);
+        let local = fetch_remote_inputs(settings, &args.inputs, downloads, output, outcome)?;
+        let batch = crate::inputs::collect(&local);
         for e in &batch.errors {
             outcome.fail(output, e);
         }
@@ -252,6 +258,53 @@ fn collect_jobs(
     }
 
     Ok(jobs)
+}
+
+/// The inputs with every `s3://` or `http(s)://` one replaced by a local copy in `downloads` (named
+/// as in the URL, so the asset id is the same as for a local file). A failed fetch is reported,
+/// naming the URL, and the input dropped; local paths pass through.
+fn fetch_remote_inputs(
+    settings: &Settings,
+    raw: &[PathBuf],
+    downloads: &Path,
+    output: &Output,
+    outcome: &mut BatchOutcome,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut local = Vec::new();
+    let mut options = None;
+    for (i, input) in raw.iter().enumerate() {
+        let location = match Location::parse(&input.to_string_lossy()) {
+            Ok(Location::Local(path)) => {
+                local.push(path);
+                continue;
+            }
+            Ok(remote) => remote,
+            Err(e) => {
+                outcome.fail(output, e);
+                continue;
+            }
+        };
+        let options = match &options {
+            Some(o) => o,
+            None => options.insert(crate::config::storage::resolve(settings, None)?),
+        };
+        let dir = downloads.join(i.to_string());
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let dest = dir.join(crate::storage::file_name(&location));
+        let bars = Bars::new(output);
+        let bar = bars.bytes(&crate::storage::file_name(&location), 0);
+        let fetched =
+            crate::storage::blocking::download(&location, &dest, options, options.max_download, &|n| bar.inc(n));
+        bar.finish_and_clear();
+        match fetched {
+            Ok(_) => local.push(dest),
+            Err(e) => {
+                let (msg, url) = (e.to_string(), location.to_string());
+                outcome.fail(output, if msg.contains(&url) { msg } else { format!("{url}: {msg}") });
+            }
+        }
+    }
+    Ok(local)
 }
 
 /// Build the jobs on up to `jobs_setting` threads, printing each result as it ends; results come

@@ -48,6 +48,14 @@ impl BlockingStore {
         Ok(self.block_on(self.store.pointer(id))?.map(|(p, _)| p))
     }
 
+    /// The current version's pointer and renditions (see [`Store::current_renditions`]).
+    pub fn current_renditions(
+        &self,
+        id: &AssetId,
+    ) -> Result<Option<(Pointer, Vec<crate::layout::RenditionFile>)>, Error> {
+        self.block_on(self.store.current_renditions(id))
+    }
+
     pub fn publish(
         &self,
         id: &AssetId,
@@ -61,4 +69,19 @@ impl BlockingStore {
     pub fn collect_garbage(&self, id: &AssetId, keep_grace: Duration, orphan_grace: Duration) -> Result<usize, Error> {
         self.block_on(self.store.collect_garbage(id, keep_grace, orphan_grace))
     }
+}
+
+/// Fetch a remote pipeline input (`s3://`, `http(s)://`) into `dest` on a runtime of its own.
+pub fn download(
+    location: &super::Location,
+    dest: &Path,
+    options: &StorageOptions,
+    max_bytes: u64,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<u64, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("starting the I/O runtime: {e}")))?;
+    runtime.block_on(super::download(location, dest, options, max_bytes, progress))
 }

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
 use super::{Error, Store, MAX_POINTER_BYTES};
-use crate::layout::{self, AssetId, VersionId};
+use crate::layout::{self, AssetId, Quality, RenditionFile, VersionId};
 use crate::mime::{self, CachePolicy};
 use crate::units::unix_now;
 
@@ -416,6 +416,24 @@ impl Store {
             writer.write(&buf[..n]);
             progress(PublishProgress::Sent { bytes: n as u64 });
         }
+    }
+
+    /// The renditions (`renditions/<quality>.mp4`) of the asset's current version, in the one
+    /// rendition order, and its pointer; `None` when the asset is not published. One GET, one LIST.
+    pub async fn current_renditions(&self, id: &AssetId) -> Result<Option<(Pointer, Vec<RenditionFile>)>, Error> {
+        let Some((pointer, _)) = self.pointer(id).await? else { return Ok(None) };
+        let mut found = Vec::new();
+        if let (Some(version), true) = (pointer.version_id(), pointer.has_entry(layout::RENDITIONS_DIR)) {
+            let prefix = format!("{}{}/", self.objects().version_root(id, &version), layout::RENDITIONS_DIR);
+            for meta in self.list(&prefix).await? {
+                let name = meta.location.filename().unwrap_or_default();
+                if let Some(Ok(quality)) = name.strip_suffix(".mp4").map(Quality::parse) {
+                    found.push(RenditionFile { quality, bytes: meta.size });
+                }
+            }
+        }
+        layout::sort_renditions(&mut found);
+        Ok(Some((pointer, found)))
     }
 
     async fn delete_version(&self, id: &AssetId, version: &VersionId) -> Result<usize, Error> {

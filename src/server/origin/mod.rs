@@ -571,7 +571,18 @@ impl Origin {
         let asset = crate::layout::AssetDir::relative();
         let key = |rel: &Path| self.store.objects().object(id, &current.version, rel);
         let (master, stream, thumb) = (key(&asset.hls_master()), key(&asset.stream()), key(&asset.thumb()));
-        let (hls, stream, poster) = tokio::join!(self.head(&master), self.head(&stream), self.head(&thumb));
-        Ok(AssetFiles { exists: true, hls: hls?.is_some(), stream: stream?.is_some(), poster: poster?.is_some() })
+        let board = key(&asset.storyboard_index());
+        let (hls, stream, poster, storyboard) =
+            tokio::join!(self.head(&master), self.head(&stream), self.head(&thumb), self.head(&board));
+        // Caption folders would need a listing per page view; the page offers the HLS subtitle
+        // renditions through the master playlist instead.
+        Ok(AssetFiles {
+            exists: true,
+            hls: hls?.is_some(),
+            stream: stream?.is_some(),
+            poster: poster?.is_some(),
+            storyboard: storyboard?.is_some(),
+            captions: Vec::new(),
+        })
     }
 }
