@@ -11,7 +11,7 @@ use crate::exit::{Code, UsageError};
 
 pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
     let serve = ServeSettings::resolve(settings, args)?;
-    if !serve.server.root.is_dir() {
+    if serve.server.origin.is_none() && !serve.server.root.is_dir() {
         return Err(UsageError::with_hint(
             format!("assets root {} is not a directory", serve.server.root.display()),
             "pass the folder the pipeline writes to with --root DIR (or PLAYTUBE_ROOT)",
@@ -26,7 +26,10 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
     }
     .context("starting the async runtime")?;
 
-    let root = serve.server.root.clone();
+    let root = match &serve.server.origin {
+        Some(origin) => origin.store.url().to_string(),
+        None => serve.server.root.display().to_string(),
+    };
     let addr = serve.addr;
     // Say whether signed links are required (a warning when everything is served openly).
     let auth_line = (serve.server.auth.enabled(), serve.server.auth.describe());
@@ -48,9 +51,7 @@ pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
             )
         })?;
         let local = listener.local_addr()?;
-        settings
-            .output
-            .info(format_args!("playtube: serving {} on {scheme}://{local} (Ctrl-C to stop)", root.display()));
+        settings.output.info(format_args!("playtube: serving {root} on {scheme}://{local} (Ctrl-C to stop)"));
         match &auth_line {
             (true, line) => settings.output.info(format_args!("playtube: {line}")),
             (false, line) => settings.output.warn(line),

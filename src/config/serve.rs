@@ -14,8 +14,10 @@ use super::{parse_bool, Env, Layer, Origin, Settings};
 use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
 use crate::server;
+use crate::server::origin::{self, OriginConfig};
 use crate::server::player::{MediaBase, PlayerSettings};
 use crate::server::Certificates;
+use crate::storage::{Location, Store};
 use crate::units::parse_size;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
@@ -31,7 +33,13 @@ pub enum Size {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServeSection {
+    /// A folder, or `s3://bucket/prefix` (credentials and endpoint from `[storage]` / `AWS_*`).
     pub root: Option<PathBuf>,
+    /// Bound on one object-storage call, retries included (`PLAYTUBE_ORIGIN_TIMEOUT`). Default 10 s.
+    pub origin_timeout: Option<f64>,
+    /// How long the current version of an asset is trusted before its pointer is read again
+    /// (`PLAYTUBE_POINTER_TTL`): the delay before a republished asset is served. Default 2 s.
+    pub pointer_ttl: Option<f64>,
     pub addr: Option<String>,
     pub workers: Option<usize>,
     pub cache_enabled: Option<bool>,
@@ -117,6 +125,8 @@ const CACHE_CONTROL_PLAYLIST: Knob =
     Knob { flag: "", env: &["PLAYTUBE_CACHE_CONTROL_PLAYLIST"], file: "[serve] cache_control_playlist" };
 const HEADER_READ_TIMEOUT: Knob =
     Knob { flag: "", env: &["PLAYTUBE_HEADER_READ_TIMEOUT"], file: "[serve] header_read_timeout" };
+const ORIGIN_TIMEOUT: Knob = Knob { flag: "", env: &["PLAYTUBE_ORIGIN_TIMEOUT"], file: "[serve] origin_timeout" };
+const POINTER_TTL: Knob = Knob { flag: "", env: &["PLAYTUBE_POINTER_TTL"], file: "[serve] pointer_ttl" };
 const IDLE_TIMEOUT: Knob = Knob { flag: "", env: &["PLAYTUBE_IDLE_TIMEOUT"], file: "[serve] idle_timeout" };
 const SHUTDOWN_GRACE: Knob = Knob { flag: "", env: &["PLAYTUBE_SHUTDOWN_GRACE"], file: "[serve] shutdown_grace" };
 const ACCESS_LOG: Knob = Knob { flag: "--access-log", env: &["PLAYTUBE_ACCESS_LOG"], file: "[serve] access_log" };
@@ -336,6 +346,38 @@ fn resolve_timeouts(env: &Env, file: &ServeSection, d: &server::Config) -> Resul
     Ok([header_read, idle, grace])
 }
 
+/// For `--root s3://bucket/prefix`: the store (options from `[storage]` / `AWS_*`) and the origin's
+/// bounds. Storage retries are capped so that one call stays within `origin_timeout`: a reader is
+/// waiting, unlike an upload.
+fn resolve_origin(settings: &Settings, root: &std::path::Path) -> anyhow::Result<Option<OriginConfig>> {
+    let Some(text) = root.to_str() else { return Ok(None) };
+    let url = match Location::parse(text) {
+        Ok(Location::Local(_)) => return Ok(None),
+        Ok(Location::S3(url)) => url,
+        Ok(Location::Http(_)) => {
+            return Err(UsageError::with_hint(
+                format!("assets root {text} is an http(s) URL"),
+                "serve a folder or an object store: --root DIR or --root s3://bucket/prefix",
+            )
+            .into())
+        }
+        Err(e) => return Err(UsageError::new(format!("--root: {e}")).into()),
+    };
+    let (file, env) = (&settings.file.serve, &settings.env);
+    let (timeout, _) = ORIGIN_TIMEOUT.secs(env, file.origin_timeout, origin::DEFAULT_TIMEOUT)?;
+    if timeout.is_zero() {
+        return Err(UsageError::new("origin_timeout must be > 0 seconds (e.g. 10)").into());
+    }
+    let (pointer_ttl, _) = POINTER_TTL.secs(env, file.pointer_ttl, origin::DEFAULT_POINTER_TTL)?;
+    let mut options = super::storage::resolve(settings, None)?;
+    options.max_retries = options.max_retries.min(2);
+    options.retry_timeout = options.retry_timeout.min(timeout / 2);
+    options.request_timeout = options.request_timeout.min(timeout);
+    options.connect_timeout = options.connect_timeout.min(timeout / 2);
+    let store = Store::open(&url, &options).map_err(|e| UsageError::new(format!("--root {url}: {e}")))?;
+    Ok(Some(OriginConfig { timeout, pointer_ttl, ..OriginConfig::new(store) }))
+}
+
 impl ServeSettings {
     pub fn resolve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServeSettings> {
         let file = &settings.file.serve;
@@ -358,8 +400,10 @@ impl ServeSettings {
         let [cache_control_media, cache_control_playlist] =
             [media, playlist].map(|(knob, file, default)| knob.text(env, None, file, default).map(|(v, _)| v));
 
+        let origin = resolve_origin(settings, &root)?;
         let config = server::Config {
             root,
+            origin,
             cache_enabled: CACHE_ENABLED.bool(env, args.cache_enabled, file.cache_enabled, defaults.cache_enabled)?,
             cache_size,
             chunk_size: chunk_size as usize,

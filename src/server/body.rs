@@ -2,7 +2,8 @@
 //! byte ranges of a source) streamed one frame at a time. Ranges of an in-memory source are `Bytes`
 //! slices (no copy); ranges of an open file are slices of chunks held in the memory cache, or, with the
 //! cache off, read in pooled, budgeted chunks (`chunks::ChunkPool`). Every read of a file runs on the
-//! blocking pool (`blocking.rs`); the body waits for it without holding an async worker.
+//! blocking pool (`blocking.rs`); the body waits for it without holding an async worker. Ranges of an
+//! object in storage are fetched chunk by chunk by the origin (`origin`), through the same cache.
 //! Every body counts the bytes it yields into `/stats` and, when dropped (finished or aborted), records
 //! the response for `/metrics` and writes the request's access-log line with the bytes actually produced.
 
@@ -25,6 +26,7 @@ use super::cache::CacheOutcome;
 use super::chunks::ChunkPool;
 use super::identity::{FileError, Identity};
 use super::metrics::RouteLabel;
+use super::origin::RemoteFile;
 use super::stats::Stats;
 
 /// One piece of a body.
@@ -40,7 +42,14 @@ pub enum Piece {
 #[derive(Debug)]
 pub enum Source {
     Memory(Bytes),
-    File { file: Arc<File>, ident: Identity, pool: Arc<ChunkPool>, blocking: Blocking },
+    File {
+        file: Arc<File>,
+        ident: Identity,
+        pool: Arc<ChunkPool>,
+        blocking: Blocking,
+    },
+    /// An object in storage, fetched chunk by chunk through the memory cache (`origin`).
+    Remote(Arc<RemoteFile>),
 }
 
 /// Bytes each response may always have in flight from its own share when the shared chunk budget is
@@ -142,6 +151,11 @@ impl Pieces {
                     return Poll::Ready(Some(Ok(slice)));
                 }
                 Source::File { file, ident, pool, blocking } => (file, *ident, pool, blocking),
+                Source::Remote(remote) => {
+                    let read = remote.read(offset, len);
+                    self.reading = Some(Box::pin(async move { read.await.map(|(bytes, hit)| (bytes, Some(hit))) }));
+                    continue;
+                }
             };
             if pool.caches() {
                 // A chunk in memory is sliced inline; a missing one is read on the blocking pool.

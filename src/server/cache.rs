@@ -222,6 +222,17 @@ impl Cache {
         Some(bytes)
     }
 
+    /// Keep a chunk filled elsewhere (the origin's async single flight), counted as a miss.
+    pub fn keep_chunk(&self, ident: Identity, index: u64, bytes: Bytes) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        self.insert_chunk((ident, index), bytes);
+    }
+
+    /// The largest entry held (an eighth of the budget).
+    pub fn max_entry(&self) -> u64 {
+        self.max_entry
+    }
+
     fn held_chunk(&self, key: &ChunkKey) -> Option<Bytes> {
         let map = self.map.read().ok()?;
         let entry = map.chunks.get(key)?;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::access;
 use super::auth;
+use super::origin;
 use super::player;
 use super::transport::tls::Certificates;
 use super::transport::SENDFILE_MIN_CONNECTIONS;
@@ -16,8 +17,10 @@ use super::transport::SENDFILE_MIN_CONNECTIONS;
 /// Everything the server needs, resolved and validated (see `config::serve` for the layering).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The assets root (`<root>/<id>/stream.mp4`, ...).
+    /// The assets root (`<root>/<id>/stream.mp4`, ...); unused when `origin` is set.
     pub root: PathBuf,
+    /// Read the assets from object storage instead (`--root s3://bucket/prefix`).
+    pub origin: Option<origin::OriginConfig>,
     /// Hold playlists, segments and posters in memory (`VIDEO_CACHE_ENABLED`).
     pub cache_enabled: bool,
     /// Byte budget of the memory cache (`VIDEO_CACHE_SIZE`).
@@ -69,6 +72,7 @@ impl Config {
     pub fn new(root: impl Into<PathBuf>) -> Config {
         Config {
             root: root.into(),
+            origin: None,
             cache_enabled: true,
             cache_size: 1 << 30,
             chunk_size: 1 << 20,

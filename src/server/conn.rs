@@ -19,7 +19,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use super::auth;
 use super::config::Config;
 use super::handler;
-use super::state::Shared;
+use super::state::{Assets, Shared};
 use super::stats;
 use super::transport::tls::ALPN_H2;
 use super::transport::Socket;
@@ -62,7 +62,11 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
     let tls = cfg.tls.as_ref().map(|certs| certs.acceptor());
     let protocols = Arc::new(Protocols { http1: builder, http2: h2, tls });
     let scheme = if protocols.tls.is_some() { "https (HTTP/2 and HTTP/1.1)" } else { "http (HTTP/1.1)" };
-    tracing::info!(addr = %listener.local_addr()?, root = %shared.resolver.root().display(), scheme, "serving");
+    let root = match &shared.assets {
+        Assets::Disk(resolver) => resolver.root().display().to_string(),
+        Assets::Store(origin) => origin.url(),
+    };
+    tracing::info!(addr = %listener.local_addr()?, root = %root, scheme, "serving");
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {

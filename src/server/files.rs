@@ -186,10 +186,13 @@ pub(super) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> Result<
     Ok(())
 }
 
-/// Where a file's bytes are: in memory (cached, or a playlist read whole) or an open descriptor.
+/// Where a file's bytes are: in memory (cached, or a playlist read whole), an open descriptor, or an
+/// object in storage.
 pub enum FoundSource {
     Memory(Bytes),
     File(Arc<File>),
+    /// A large object in object storage, fetched in chunks (`origin`).
+    Remote(Arc<super::origin::RemoteFile>),
 }
 
 /// A file ready to serve: one version's validators and its bytes' source.
@@ -205,7 +208,7 @@ impl Found {
     pub fn len(&self) -> u64 {
         match &self.source {
             FoundSource::Memory(bytes) => bytes.len() as u64,
-            FoundSource::File(_) => self.meta.len(),
+            FoundSource::File(_) | FoundSource::Remote(_) => self.meta.len(),
         }
     }
 

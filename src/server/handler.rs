@@ -3,7 +3,9 @@
 //! step can be inserted without restructuring: signed-URL checks go in the gate step, a playlist
 //! rewrite between lookup and render (playlist bodies are always whole `Bytes` there, see
 //! [`files::Found::source`]). Cached files are answered inline; anything that opens or reads a file
-//! waits for the blocking pool (`blocking.rs`), so a file that blocks never holds an async worker.
+//! waits for the blocking pool (`blocking.rs`), so a file that blocks never holds an async worker. From
+//! an object-store root (`origin`) the lookup step, `/health` and the watch page's file check await
+//! storage instead.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,10 +27,12 @@ use super::host;
 use super::identity::{FileError, FileMeta};
 use super::metrics::{self, RouteLabel};
 use super::mime::{self, Kind};
+use super::origin::{self, OriginFailure};
 use super::player;
 use super::range::{self, ByteRange, RangeDecision};
 use super::route::{self, Route, RouteError};
-use super::state::Shared;
+use super::state::{Assets, Shared};
+use crate::layout::AssetId;
 
 const ALLOW: &str = "GET, HEAD, OPTIONS";
 
@@ -48,7 +52,8 @@ pub async fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> 
         let mut log = AccessLog::new(&parts.method, &parts.uri, started, Arc::clone(sink));
         log.status = response.status().as_u16();
         log.cache = cache;
-        log.reason = response.extensions().get::<auth::Refusal>().map(|r| r.0);
+        let refusal = response.extensions().get::<auth::Refusal>().map(|r| r.0);
+        log.reason = refusal.or_else(|| response.extensions().get::<OriginFailure>().map(|r| r.0));
         log
     });
     let done = Done { route, status: response.status().as_u16(), started };
@@ -90,29 +95,41 @@ async fn respond(
     };
 
     // Route.
-    let (path, kind) = match target(shared, route, signed.as_ref()) {
-        Target::File(path, kind) => (path, kind),
-        Target::Health => return json(br#"{"status":"ok"}"#.as_slice().into()),
+    let (id, path, kind) = match target(shared, route, signed.as_ref()).await {
+        Target::File(id, path, kind) => (id, path, kind),
+        Target::Health => return health(shared).await,
+        Target::Failed(err) => return file_error(Path::new(parts.uri.path()), err),
         Target::Page(page) => {
             return page.map_or_else(|| plain(StatusCode::NOT_FOUND, "not found\n"), |r| r.map(Body::full))
         }
         Target::Stats => {
             let snap = shared.stats.snapshot(shared.cache.stats(), shared.pool.in_flight() as u64);
-            return json(Bytes::from(snap.to_json().to_string()));
+            let mut doc = snap.to_json();
+            if let Assets::Store(origin) = &shared.assets {
+                doc["origin"] = origin.stats.to_json();
+            }
+            return json(Bytes::from(doc.to_string()));
         }
         Target::Metrics => {
             let snap = shared.stats.snapshot(shared.cache.stats(), shared.pool.in_flight() as u64);
             return exposition(Bytes::from(metrics::render(&shared.stats.http, &snap, &[])));
         }
     };
-    // Look up: in memory inline, else opened (and read) on the blocking pool.
-    let found = match files::cached(&shared.resolver, &shared.cache, &path, kind) {
-        Ok(Some(found)) => Ok(found),
-        Ok(None) => {
-            let (owned, file) = (Arc::clone(shared), path.clone());
-            shared.blocking.run(move || files::load(&owned.resolver, &owned.cache, &file, kind)).await
+    // Look up: in memory inline, else opened (and read) on the blocking pool; or from object storage.
+    let found = match &shared.assets {
+        Assets::Disk(resolver) => match files::cached(resolver, &shared.cache, &path, kind) {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => {
+                let (owned, file) = (Arc::clone(shared), path.clone());
+                shared.blocking.run(move || owned.load_from_disk(&file, kind)).await
+            }
+            Err(err) => Err(err),
+        },
+        Assets::Store(origin) => {
+            // The object-store layout is rooted at "": `path` is `<id>/<file in the asset>`.
+            let rel = path.strip_prefix(id.as_str()).unwrap_or(&path);
+            origin.lookup(&id, rel, kind, pinned_version(parts)).await
         }
-        Err(err) => Err(err),
     };
     let found = match found {
         Ok(found) => found,
@@ -126,7 +143,7 @@ async fn respond(
                 let (bytes, meta) = auth::signed_playlist(bytes, &found.meta, parts.uri.path(), token);
                 Found { meta, source: FoundSource::Memory(bytes), cache: found.cache }
             }
-            FoundSource::File(_) => found,
+            FoundSource::File(_) | FoundSource::Remote(_) => found,
         },
         _ => found,
     };
@@ -145,9 +162,11 @@ enum Target {
     Health,
     Stats,
     Metrics,
-    File(PathBuf, Kind),
+    File(AssetId, PathBuf, Kind),
     /// The watch page or one of its files, made whole in memory; `None` when the player is off.
     Page(Option<Response<Bytes>>),
+    /// Storage could not say which files the watch page should offer.
+    Failed(FileError),
 }
 
 /// A refused link: the reason code as text, or for the watch page a page that says it in words.
@@ -160,24 +179,34 @@ fn refused(shared: &Shared, route: &Route, err: &crate::signing::Error) -> Respo
     r
 }
 
-fn target(shared: &Shared, route: Route, signed: Option<&crate::signing::Token>) -> Target {
+async fn target(shared: &Shared, route: Route, signed: Option<&crate::signing::Token>) -> Target {
     match route {
         Route::Health => Target::Health,
         Route::Stats => Target::Stats,
         Route::Metrics => Target::Metrics,
-        Route::Stream(id) => Target::File(shared.layout.asset(&id).stream(), Kind::Video),
-        Route::Rendition(id, q) => Target::File(shared.layout.asset(&id).rendition(&q), Kind::Video),
-        Route::Master(id) => Target::File(shared.layout.asset(&id).hls_master(), Kind::Playlist),
+        Route::Stream(id) => Target::File(id.clone(), shared.layout.asset(&id).stream(), Kind::Video),
+        Route::Rendition(id, q) => Target::File(id.clone(), shared.layout.asset(&id).rendition(&q), Kind::Video),
+        Route::Master(id) => Target::File(id.clone(), shared.layout.asset(&id).hls_master(), Kind::Playlist),
         Route::HlsFile(id, q, name) => {
             let kind = mime::hls_kind(name.as_str());
-            Target::File(shared.layout.asset(&id).hls_file(&q, &name), kind)
+            Target::File(id.clone(), shared.layout.asset(&id).hls_file(&q, &name), kind)
         }
-        Route::Thumb(id) => Target::File(shared.layout.asset(&id).thumb(), Kind::Thumbnail),
+        Route::Thumb(id) => Target::File(id.clone(), shared.layout.asset(&id).thumb(), Kind::Thumbnail),
         Route::Watch(id) => {
+            if !shared.config.player.enabled {
+                return Target::Page(None);
+            }
+            let files = match &shared.assets {
+                Assets::Disk(_) => player::AssetFiles::on_disk(&shared.layout, &id),
+                Assets::Store(origin) => match origin.available(&id).await {
+                    Ok(files) => files,
+                    Err(err) => return Target::Failed(err),
+                },
+            };
             // A signed page gets its media URLs signed with the same claims as its own link.
             let signer = signed.map(|token| shared.config.auth.media_signer(token));
             let signer = signer.as_ref().map(|s| s as &dyn Fn(&str) -> String);
-            Target::Page(player::watch_page(&id, &shared.config.player, &shared.layout, signer))
+            Target::Page(player::watch_page(&id, &shared.config.player, files, signer))
         }
         Route::PlayerFile(hash, name) => Target::Page(player::static_response(&shared.config.player, &hash, &name)),
     }
@@ -269,6 +298,7 @@ fn source_of(shared: &Shared, found: &Found) -> Source {
             pool: Arc::clone(&shared.pool),
             blocking: shared.blocking.clone(),
         },
+        FoundSource::Remote(remote) => Source::Remote(Arc::clone(remote)),
     }
 }
 
@@ -279,7 +309,7 @@ fn slice_body(shared: &Shared, found: &Found, r: ByteRange, len: u64) -> Body {
     }
     match &found.source {
         FoundSource::Memory(bytes) => Body::full(bytes.slice(r.start as usize..=r.end as usize)),
-        FoundSource::File(_) => {
+        FoundSource::File(_) | FoundSource::Remote(_) => {
             let pieces = vec![Piece::Range { offset: r.start, len: r.len() }];
             Body::new(Content::Pieces(Pieces::new(source_of(shared, found), pieces)))
         }
@@ -329,8 +359,42 @@ fn options(shared: &Shared, headers: &HeaderMap) -> Response<Body> {
     r
 }
 
+/// The `v` query parameter: the published version a pinned playlist asks for (`origin/pin.rs`).
+fn pinned_version(parts: &Parts) -> Option<&str> {
+    let query = parts.uri.query()?;
+    query.split('&').find_map(|pair| pair.strip_prefix(origin::VERSION_PARAM)?.strip_prefix('='))
+}
+
+/// `/health`: `ok`, and for an object-store root whether storage answers (503 naming why when not).
+async fn health(shared: &Shared) -> Response<Body> {
+    let Assets::Store(origin) = &shared.assets else {
+        return json(br#"{"status":"ok"}"#.as_slice().into());
+    };
+    match origin.health().await {
+        Ok(()) => json(br#"{"status":"ok","storage":"ok"}"#.as_slice().into()),
+        Err(e) => {
+            let doc = serde_json::json!({"status": "unavailable", "storage": e.reason(), "error": e.to_string()});
+            let mut r = json(Bytes::from(doc.to_string()));
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            r.extensions_mut().insert(OriginFailure(e.reason()));
+            r
+        }
+    }
+}
+
 fn file_error(path: &Path, err: FileError) -> Response<Body> {
     match err {
+        FileError::Origin(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "object storage failed");
+            let text = match e.status() {
+                StatusCode::GATEWAY_TIMEOUT => "object storage timed out; retry\n",
+                StatusCode::SERVICE_UNAVAILABLE => "object storage unreachable; retry\n",
+                _ => "object storage failed; retry\n",
+            };
+            let mut r = plain(e.status(), text);
+            r.extensions_mut().insert(OriginFailure(e.reason()));
+            r
+        }
         FileError::NotFound => plain(StatusCode::NOT_FOUND, "not found\n"),
         FileError::Refused => plain(StatusCode::NOT_FOUND, "not found\n"),
         FileError::Changed => plain(StatusCode::SERVICE_UNAVAILABLE, "file is being replaced; retry\n"),

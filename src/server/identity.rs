@@ -80,6 +80,9 @@ pub enum FileError {
     Changed,
     #[error(transparent)]
     Io(io::Error),
+    /// Object storage (`serve --root s3://…`) failed or timed out.
+    #[error(transparent)]
+    Origin(super::origin::OriginError),
 }
 
 impl From<io::Error> for FileError {

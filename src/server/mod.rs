@@ -11,6 +11,7 @@
 //!   decisions), `body` (what hyper sends), `mime`, `cors`, `player` (the watch page)
 //! - `blocking`: the bounded pool where opens and reads run, off the async workers
 //! - `transport`: the socket wrapper, the sealed-memfd/`sendfile` corner and the TLS certificates
+//! - `origin`: the same lookups against object storage (`--root s3://…`), chunked through the cache
 //! - `access`, `stats` and `metrics`: the access log, the `/stats` counters and `/metrics`
 
 pub mod access;
@@ -29,6 +30,7 @@ pub mod host;
 pub mod identity;
 pub mod metrics;
 pub use crate::mime;
+pub mod origin;
 pub mod player;
 pub mod range;
 pub mod route;

@@ -7,8 +7,8 @@
 //! signatures: for a signed page the server checks the `/watch/{id}` token first and passes a
 //! [`MediaSigner`] that signs the asset's media paths with the same claims (a token's scope is one
 //! route, so the page's own token would not admit `/hls/...`). It never reads media files, only checks
-//! which of an asset's files exist so the page can pick HLS or the progressive fallback without a
-//! failed request.
+//! which of an asset's files exist ([`AssetFiles`], told by the caller: on disk or in object storage)
+//! so the page can pick HLS or the progressive fallback without a failed request.
 
 use std::sync::OnceLock;
 
@@ -181,12 +181,40 @@ fn caption_folders(asset: &AssetDir) -> Vec<Quality> {
     out
 }
 
+/// Which of an asset's files exist: the page offers only those (checked on disk, or by the origin in
+/// object storage).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssetFiles {
+    /// The asset's folder exists (or it is published): a missing video is "not ready", not "not found".
+    pub exists: bool,
+    pub hls: bool,
+    pub stream: bool,
+    pub poster: bool,
+    pub storyboard: bool,
+    /// The `hls/subs-<lang>/` folders holding a whole-file WebVTT, sorted.
+    pub captions: Vec<Quality>,
+}
+
+impl AssetFiles {
+    pub fn on_disk(layout: &Layout, id: &AssetId) -> AssetFiles {
+        let asset = layout.asset(id);
+        AssetFiles {
+            exists: asset.dir().is_dir(),
+            hls: asset.hls_master().is_file(),
+            stream: asset.stream().is_file(),
+            poster: asset.thumb().is_file(),
+            storyboard: asset.storyboard_index().is_file(),
+            captions: caption_folders(&asset),
+        }
+    }
+}
+
 /// `/watch/{id}`: the page, or a 404 page that says the video is missing or not ready; `None` when the
 /// player is off. `signer` is `Some` for a page whose signature the handler has checked.
 pub fn watch_page(
     id: &AssetId,
     settings: &PlayerSettings,
-    layout: &Layout,
+    files: AssetFiles,
     signer: Option<MediaSigner<'_>>,
 ) -> Option<Response<Bytes>> {
     if !settings.enabled {
@@ -201,8 +229,8 @@ pub fn watch_page(
     let hls_master = format!("/hls/{id}/master.m3u8");
     // The media live elsewhere: offer everything and let the page fall back on what fails.
     let remote = settings.media_base.is_some();
-    let asset = layout.asset(id);
-    let captions = caption_folders(&asset)
+    let captions = files
+        .captions
         .into_iter()
         .filter_map(|folder| {
             let language = layout::rendition_language(SUBTITLES_DIR_PREFIX, folder.as_str())?.to_owned();
@@ -211,15 +239,15 @@ pub fn watch_page(
         .collect();
     let storyboard = format!("/hls/{id}/{}/{}", layout::STORYBOARD_DIR, layout::STORYBOARD_INDEX);
     let media = PageMedia {
-        hls: (remote || asset.hls_master().is_file()).then(|| url(hls_master.clone())),
-        stream: (remote || asset.stream().is_file()).then(|| url(format!("/stream/{id}"))),
-        poster: (remote || asset.thumb().is_file()).then(|| url(format!("/thumb/{id}"))),
+        hls: (remote || files.hls).then(|| url(hls_master.clone())),
+        stream: (remote || files.stream).then(|| url(format!("/stream/{id}"))),
+        poster: (remote || files.poster).then(|| url(format!("/thumb/{id}"))),
         captions,
-        storyboard: asset.storyboard_index().is_file().then(|| url(storyboard)),
+        storyboard: files.storyboard.then(|| url(storyboard)),
         token: signer.map(|sign| sign(&hls_master)),
     };
     if media.hls.is_none() && media.stream.is_none() {
-        let text = if asset.dir().is_dir() { NOT_READY_TEXT } else { NOT_FOUND_TEXT };
+        let text = if files.exists { NOT_READY_TEXT } else { NOT_FOUND_TEXT };
         return Some(page_response(StatusCode::NOT_FOUND, &error_page(id.as_str(), text), settings, signed));
     }
     Some(page_response(StatusCode::OK, &render_page(id.as_str(), &media), settings, signed))

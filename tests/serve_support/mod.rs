@@ -46,6 +46,109 @@ macro_rules! over_every_transport {
             }
         }
     )*};
+#[path = "../storage_support/mod.rs"]
+pub mod storage_support;
+
+/// Where a test server reads its assets: a local folder, or the same files published to a real
+/// Garage the test starts (`serve --root s3://bucket/prefix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Local,
+    S3,
+    /// The local folder over HTTP/1.1 over TLS.
+    LocalTls,
+    /// The local folder over HTTP/2 (TLS, ALPN `h2`).
+    LocalH2,
+}
+
+/// Write each test once and run it against both roots: `both_roots! { fn name(root) { ... } }` makes
+/// the tests `name::local` and `name::s3`.
+#[macro_export]
+macro_rules! both_roots {
+    ($( $(#[$meta:meta])* fn $name:ident($root:ident) $body:block )*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                $(#[$meta])*
+                fn run($root: Root) $body
+                #[test]
+                fn local() {
+                    run(Root::Local)
+                }
+                #[test]
+                fn s3() {
+                    run(Root::S3)
+                }
+            }
+        )*
+    };
+}
+
+/// Like `both_roots!`, plus the local root over HTTP/1.1-over-TLS and HTTP/2: the tests `name::local`,
+/// `name::s3`, `name::tls_http1` and `name::http2`.
+#[macro_export]
+macro_rules! every_root_and_transport {
+    ($( $(#[$meta:meta])* fn $name:ident($root:ident) $body:block )*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                $(#[$meta])*
+                fn run($root: Root) $body
+                #[test]
+                fn local() {
+                    run(Root::Local)
+                }
+                #[test]
+                fn s3() {
+                    run(Root::S3)
+                }
+                #[test]
+                fn tls_http1() {
+                    run(Root::LocalTls)
+                }
+                #[test]
+                fn http2() {
+                    run(Root::LocalH2)
+                }
+            }
+        )*
+    };
+}
+
+/// The published copy of an assets root: keeps the Garage running while the server uses it.
+pub struct Published {
+    pub garage: std::sync::Arc<storage_support::Garage>,
+    pub bucket: String,
+    pub prefix: String,
+    /// The version each asset was published as.
+    pub versions: std::collections::BTreeMap<String, String>,
+}
+
+/// Publish every asset folder of `root` to a fresh bucket (prefix `assets`) and return the origin
+/// settings for a server reading it (its own store: a store's connections belong to one runtime).
+pub fn publish_root(root: &Path) -> (Published, server::origin::OriginConfig) {
+    use playtube::layout::AssetId;
+    use playtube::storage::{PublishOptions, PublishOutcome};
+    let garage = storage_support::garage();
+    let bucket = garage.bucket("serve");
+    let prefix = "assets".to_owned();
+    let store = garage.store(&bucket, &prefix);
+    let mut versions = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.path().is_dir() {
+            continue;
+        }
+        let id = AssetId::parse(&name).unwrap();
+        let outcome = storage_support::block_on(store.publish(&id, &entry.path(), &PublishOptions::default(), &|_| {}))
+            .unwrap_or_else(|e| panic!("publishing {name}: {e}"));
+        let PublishOutcome::Published { pointer, .. } = outcome else { panic!("{name} not published: {outcome:?}") };
+        versions.insert(name, pointer.version);
+    }
+    let origin = server::origin::OriginConfig::new(garage.store(&bucket, &prefix));
+    (Published { garage, bucket, prefix, versions }, origin)
 }
 
 /// A server running on its own thread with its own runtime, stopped (gracefully) on `stop` or drop.
@@ -55,6 +158,8 @@ pub struct TestServer {
     pub transport: Transport,
     /// With TLS: the certificate the server presents (and the folder holding its PEM files).
     pub tls: Option<(tls::Pem, tempfile::TempDir)>,
+    /// For an `s3://` root: the bucket the server reads (the local `root` is the published copy).
+    pub published: Option<Published>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
@@ -109,7 +214,7 @@ impl TestServer {
                 .await
             })
         });
-        TestServer { addr, root, transport, tls, stop: Some(tx), thread: Some(thread) }
+        TestServer { addr, root, transport, tls, published: None, stop: Some(tx), thread: Some(thread) }
     }
 
     pub fn with_assets(tweak: impl FnOnce(&mut Config)) -> TestServer {
@@ -131,6 +236,43 @@ impl TestServer {
             Transport::Plain => request(self.addr, method, path, headers),
             Transport::Tls => tls::send_raw_tls(self.addr, self.cert_der(), &raw_request(method, path, headers)).0,
             Transport::H2 => tls::H2::connect(self.addr, self.cert_der()).request(method, path, headers),
+        }
+    }
+
+    /// The test assets served from `root`: the folder itself, or its published copy in Garage.
+    pub fn with_assets_on(root: Root, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_on_root(root, assets(), tweak)
+    }
+
+    /// `dir` served from a local root or, published first, from an `s3://` root.
+    pub fn start_on_root(root: Root, dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        match root {
+            Root::Local => TestServer::start(dir, tweak),
+            Root::LocalTls => TestServer::start_over(Transport::Tls, dir, tweak),
+            Root::LocalH2 => TestServer::start_over(Transport::H2, dir, tweak),
+            Root::S3 => {
+                let (published, origin) = publish_root(dir.path());
+                let mut server = TestServer::start(dir, |c| {
+                    c.origin = Some(origin);
+                    tweak(c)
+                });
+                server.published = Some(published);
+                server
+            }
+        }
+    }
+
+    /// What the server sends for `rel` (a path under the root): the file's bytes, except that from an
+    /// `s3://` root playlists are pinned to the published version (`?v=` on relative URIs).
+    pub fn expected(&self, rel: &str) -> Vec<u8> {
+        let bytes = std::fs::read(self.path(rel)).unwrap();
+        match &self.published {
+            Some(p) if rel.ends_with(".m3u8") => {
+                let id = rel.split('/').next().unwrap();
+                let version = playtube::layout::VersionId::parse(&p.versions[id]).unwrap();
+                server::origin::pin::pin(&String::from_utf8_lossy(&bytes), &version).into_bytes()
+            }
+            _ => bytes,
         }
     }
 

@@ -227,6 +227,15 @@ admin_token = "{token}"
     }
 }
 
+impl Garage {
+    /// Kill the server now (an outage); the temp dir stays until the last holder drops it.
+    pub fn stop(&self) {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 impl Drop for Garage {
     fn drop(&mut self) {
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());

@@ -5,7 +5,8 @@
 use super::*;
 
 fn page(id: &str, settings: &PlayerSettings, layout: &Layout) -> Response<Bytes> {
-    watch_page(&AssetId::parse(id).unwrap(), settings, layout, None).expect("player on")
+    let id = AssetId::parse(id).unwrap();
+    watch_page(&id, settings, AssetFiles::on_disk(layout, &id), None).expect("player on")
 }
 
 fn file(path: &str) -> Response<Bytes> {
@@ -50,7 +51,8 @@ fn switched_off_player_serves_nothing() {
     let root = root_with(&["hls/master.m3u8"]);
     let off = PlayerSettings { enabled: false, media_base: None };
     let layout = Layout::new(root.path());
-    assert!(watch_page(&AssetId::parse("clip").unwrap(), &off, &layout, None).is_none());
+    let id = AssetId::parse("clip").unwrap();
+    assert!(watch_page(&id, &off, AssetFiles::on_disk(&layout, &id), None).is_none());
     let js = static_file("player.js").unwrap();
     let hash = js.path.split('/').nth(2).unwrap();
     assert!(static_response(&off, hash, "player.js").is_none());
@@ -106,7 +108,8 @@ fn signed_page_gets_a_token_for_each_media_url_from_the_signer() {
         format!("expires=1700000000&scope={scope}&sig=S")
     };
     let id = AssetId::parse("clip").unwrap();
-    let r = watch_page(&id, &PlayerSettings::default(), &Layout::new(root.path()), Some(&signer)).unwrap();
+    let files = AssetFiles::on_disk(&Layout::new(root.path()), &id);
+    let r = watch_page(&id, &PlayerSettings::default(), files, Some(&signer)).unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[header::CACHE_CONTROL], "private, no-store");
     let config = page_config(&body(&r));
@@ -158,7 +161,8 @@ fn signed_page_signs_caption_and_storyboard_urls_within_the_hls_scope() {
         "sig=S".to_owned()
     };
     let id = AssetId::parse("clip").unwrap();
-    let r = watch_page(&id, &PlayerSettings::default(), &Layout::new(root.path()), Some(&signer)).unwrap();
+    let files = AssetFiles::on_disk(&Layout::new(root.path()), &id);
+    let r = watch_page(&id, &PlayerSettings::default(), files, Some(&signer)).unwrap();
     let config = page_config(&body(&r));
     assert_eq!(config["captions"][0]["url"], "/hls/clip/subs-en/all.vtt?sig=S");
     assert_eq!(config["storyboard"], "/hls/clip/storyboard/storyboard.vtt?sig=S");

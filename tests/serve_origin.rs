@@ -1,0 +1,112 @@
+//! `serve --root s3://…` beyond the shared HTTP tests (`serve_http.rs` runs those on both roots):
+//! version pinning across a republish, the memory cache keyed by object version, origin counters in
+//! `/stats`, storage reachability in `/health`, the watch page. The outage test is
+//! `serve_origin_outage.rs` (it stops the garage this binary shares). Every test uses a real Garage it
+//! starts itself.
+
+mod serve_support;
+
+use std::time::Duration;
+
+use playtube::layout::AssetId;
+use playtube::storage::{PublishOptions, PublishOutcome};
+use serve_support::storage_support::block_on;
+use serve_support::*;
+
+fn s3_server(tweak: impl FnOnce(&mut playtube::server::Config)) -> TestServer {
+    TestServer::start_on_root(Root::S3, assets(), tweak)
+}
+
+#[test]
+fn playlists_are_pinned_and_a_republish_keeps_old_players_on_their_build() {
+    let s = s3_server(|c| {
+        if let Some(o) = c.origin.as_mut() {
+            o.pointer_ttl = Duration::from_millis(100);
+        }
+    });
+    let p = s.published.as_ref().unwrap();
+    let v1 = p.versions["abc"].clone();
+    let master = s.get("/hls/abc/master.m3u8");
+    assert_eq!(master.status, 200);
+    assert!(master.text().contains(&format!("360p/playlist.m3u8?v={v1}")), "{}", master.text());
+    let media = s.get(&format!("/hls/abc/360p/playlist.m3u8?v={v1}"));
+    assert!(media.text().contains(&format!("seg_00000.ts?v={v1}")), "{}", media.text());
+
+    // Republish a different build of the same asset.
+    let next = tempfile::tempdir().unwrap();
+    write(&next.path().join("hls/master.m3u8"), MASTER.as_bytes());
+    write(&next.path().join("hls/360p/playlist.m3u8"), PLAYLIST.as_bytes());
+    write(&next.path().join("hls/360p/seg_00000.ts"), &pattern(20_000, 99));
+    write(&next.path().join("hls/360p/seg_00001.ts"), &pattern(20_000, 98));
+    write(&next.path().join("stream.mp4"), &pattern(STREAM_LEN, 97));
+    let store = p.garage.store(&p.bucket, &p.prefix);
+    let id = AssetId::parse("abc").unwrap();
+    let options = PublishOptions { force: true, ..PublishOptions::default() };
+    let outcome = block_on(store.publish(&id, next.path(), &options, &|_| {})).unwrap();
+    let PublishOutcome::Published { pointer, .. } = outcome else { panic!("{outcome:?}") };
+    let v2 = pointer.version;
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A player holding the old playlist still gets the old build's bytes; new players get the new one.
+    let old = s.get(&format!("/hls/abc/360p/seg_00000.ts?v={v1}"));
+    assert_eq!((old.status, old.body == pattern(20_000, 3)), (200, true));
+    let new = s.get("/hls/abc/360p/seg_00000.ts");
+    assert_eq!((new.status, new.body == pattern(20_000, 99)), (200, true));
+    assert_ne!(old.header("etag"), new.header("etag"), "a replaced object is never served stale");
+    assert!(s.get("/hls/abc/master.m3u8").text().contains(&format!("?v={v2}")));
+    assert_eq!(s.get("/stream/abc").body, pattern(STREAM_LEN, 97));
+    // A version the pointer does not list (an upload in progress, or made up) is not served.
+    assert_eq!(s.get("/hls/abc/360p/seg_00000.ts?v=1-deadbeef").status, 404);
+    assert_eq!(s.get("/hls/abc/360p/seg_00000.ts?v=..%2Fx").status, 404);
+}
+
+#[test]
+fn stats_count_origin_requests_bytes_and_latency_and_the_cache_saves_them() {
+    let s = s3_server(|c| c.origin.as_mut().unwrap().pointer_ttl = Duration::from_secs(600));
+    for _ in 0..5 {
+        assert_eq!(s.get("/hls/abc/360p/seg_00000.ts").body, pattern(20_000, 3));
+        assert_eq!(s.get_with("/stream/abc", &[("Range", "bytes=10-19")]).body, pattern(STREAM_LEN, 1)[10..20]);
+    }
+    let v = s.stats();
+    let o = &v["origin"];
+    // Pointer, segment GET, stream HEAD, one stream chunk: cold costs; every later request is memory.
+    assert_eq!(o["requests"], 4, "{o}");
+    assert!(o["bytes"].as_u64().unwrap() >= 20_000 + STREAM_LEN as u64, "{o}");
+    assert!(o["latency_mean_ms"].as_f64().unwrap() > 0.0, "{o}");
+    assert_eq!(o["errors"], 0, "{o}");
+    assert_eq!(v["cache"]["hits"].as_u64(), Some(8), "{v}");
+}
+
+#[test]
+fn concurrent_cold_requests_for_one_segment_cost_one_origin_get() {
+    let s = s3_server(|c| c.origin.as_mut().unwrap().pointer_ttl = Duration::from_secs(600));
+    assert_eq!(s.get("/hls/abc/master.m3u8").status, 200, "pointer resolved");
+    let before = s.stats()["origin"]["requests"].as_u64().unwrap();
+    let addr = s.addr;
+    let threads: Vec<_> =
+        (0..16).map(|_| std::thread::spawn(move || request(addr, "GET", "/hls/abc/360p/seg_00001.ts", &[]))).collect();
+    for t in threads {
+        let r = t.join().unwrap();
+        assert_eq!((r.status, r.body == pattern(20_000, 4)), (200, true));
+    }
+    let after = s.stats()["origin"]["requests"].as_u64().unwrap();
+    assert_eq!(after - before, 1, "single flight: sixteen requests, one GET");
+}
+
+#[test]
+fn watch_page_offers_what_the_published_version_has() {
+    let s = s3_server(|_| {});
+    let page = s.get("/watch/abc");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("/hls/abc/master.m3u8"), "{}", page.text());
+    assert_eq!(s.get("/watch/unpublished").status, 404);
+}
+
+#[test]
+fn unpublished_assets_are_404_not_errors() {
+    let s = s3_server(|_| {});
+    for url in ["/stream/nope", "/hls/nope/master.m3u8", "/thumb/nope", "/hls/abc/360p/seg_77777.ts"] {
+        assert_eq!(s.get(url).status, 404, "{url}");
+    }
+    assert_eq!(s.stats()["origin"]["errors"], 0);
+}
