@@ -41,6 +41,9 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point')
+            [CompletionResult]::new('enqueue', 'enqueue', [CompletionResultType]::ParameterValue, 'Put videos on the Redis job queue for `playtube worker`s: one job per input')
+            [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome')
+            [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -80,8 +83,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;renditions' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -102,8 +105,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;hls' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -127,8 +130,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;prepare' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -159,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the default key from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'With --asset: an assets root to read the asset''s qualities (and which files exist) from')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'With --asset: an assets root to read the asset''s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -235,6 +238,71 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'playtube;enqueue' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root the workers write to: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root the workers write to: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name)')
+            [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p)')
+            [CompletionResult]::new('--preset', '--preset', [CompletionResultType]::ParameterName, 'x264 preset (ultrafast ... veryslow; default: the worker''s)')
+            [CompletionResult]::new('--segment-duration', '--segment-duration', [CompletionResultType]::ParameterName, 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION')
+            [CompletionResult]::new('--segment-type', '--segment-type', [CompletionResultType]::ParameterName, 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url')
+            [CompletionResult]::new('--queue-name', '--queue-name', [CompletionResultType]::ParameterName, 'Prefix of the queue''s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Rebuild even if the asset is already finished (and queue a finished job again)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'playtube;worker' {
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url')
+            [CompletionResult]::new('--queue-name', '--queue-name', [CompletionResultType]::ParameterName, 'Prefix of the queue''s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Jobs built at the same time by this worker (default 1)')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Jobs built at the same time by this worker (default 1)')
+            [CompletionResult]::new('--visibility-timeout', '--visibility-timeout', [CompletionResultType]::ParameterName, 'Seconds a claimed job may go without a heartbeat before another worker takes it over. Env PLAYTUBE_VISIBILITY_TIMEOUT; [queue] visibility_timeout. Default 60')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts (failures and takeovers) before a job is dead-lettered. Env PLAYTUBE_MAX_ATTEMPTS; [queue] max_attempts. Default 3')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Seconds the jobs in hand may run on after SIGTERM before they are handed back. Env PLAYTUBE_GRACE_PERIOD; [queue] grace_period. Default 30')
+            [CompletionResult]::new('--webhook', '--webhook', [CompletionResultType]::ParameterName, 'POST each job''s done (or final failed) event as JSON to this http:// URL. Env PLAYTUBE_WEBHOOK; [queue] webhook')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'playtube;jobs' {
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url')
+            [CompletionResult]::new('--queue-name', '--queue-name', [CompletionResultType]::ParameterName, 'Prefix of the queue''s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most this many jobs, most recent first')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Refresh every SECS seconds until interrupted (or until --count snapshots)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'With --watch: stop after this many snapshots')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'playtube;generate' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The project directory whose completions/ and man/ folders are (re)written')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
@@ -260,6 +328,9 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
             [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point')
+            [CompletionResult]::new('enqueue', 'enqueue', [CompletionResultType]::ParameterValue, 'Put videos on the Redis job queue for `playtube worker`s: one job per input')
+            [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome')
+            [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -289,6 +360,15 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;help;publish' {
+            break
+        }
+        'playtube;help;enqueue' {
+            break
+        }
+        'playtube;help;worker' {
+            break
+        }
+        'playtube;help;jobs' {
             break
         }
         'playtube;help;generate' {

@@ -38,6 +38,9 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
             cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
             cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
+            cand enqueue 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
+            cand worker 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
+            cand jobs 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -74,8 +77,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;renditions'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -95,8 +98,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;hls'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -119,8 +122,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;prepare'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -150,7 +153,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --kid 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)'
             cand --key-file 'Read the default key from this file (one trailing newline is ignored)'
             cand --qualities 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)'
-            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from'
+            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
             cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -222,6 +225,68 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'playtube;enqueue'= {
+            cand -o 'The assets root the workers write to: each input becomes ASSETS/<id>/'
+            cand --out 'The assets root the workers write to: each input becomes ASSETS/<id>/'
+            cand --id 'Asset id for a single input (default: derived from the file name)'
+            cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p)'
+            cand --preset 'x264 preset (ultrafast ... veryslow; default: the worker''s)'
+            cand --segment-duration 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION'
+            cand --segment-type 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment'
+            cand --queue 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url'
+            cand --queue-name 'Prefix of the queue''s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Rebuild even if the asset is already finished (and queue a finished job again)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;worker'= {
+            cand --queue 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url'
+            cand --queue-name 'Prefix of the queue''s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube'
+            cand -j 'Jobs built at the same time by this worker (default 1)'
+            cand --jobs 'Jobs built at the same time by this worker (default 1)'
+            cand --visibility-timeout 'Seconds a claimed job may go without a heartbeat before another worker takes it over. Env PLAYTUBE_VISIBILITY_TIMEOUT; [queue] visibility_timeout. Default 60'
+            cand --max-attempts 'Attempts (failures and takeovers) before a job is dead-lettered. Env PLAYTUBE_MAX_ATTEMPTS; [queue] max_attempts. Default 3'
+            cand --grace 'Seconds the jobs in hand may run on after SIGTERM before they are handed back. Env PLAYTUBE_GRACE_PERIOD; [queue] grace_period. Default 30'
+            cand --webhook 'POST each job''s done (or final failed) event as JSON to this http:// URL. Env PLAYTUBE_WEBHOOK; [queue] webhook'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;jobs'= {
+            cand --queue 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url'
+            cand --queue-name 'Prefix of the queue''s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube'
+            cand --limit 'Show at most this many jobs, most recent first'
+            cand --watch 'Refresh every SECS seconds until interrupted (or until --count snapshots)'
+            cand --count 'With --watch: stop after this many snapshots'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'playtube;generate'= {
             cand --out 'The project directory whose completions/ and man/ folders are (re)written'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
@@ -246,6 +311,9 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
             cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
             cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
+            cand enqueue 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
+            cand worker 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
+            cand jobs 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -266,6 +334,12 @@ set edit:completion:arg-completer[playtube] = {|@words|
         &'playtube;help;stats'= {
         }
         &'playtube;help;publish'= {
+        }
+        &'playtube;help;enqueue'= {
+        }
+        &'playtube;help;worker'= {
+        }
+        &'playtube;help;jobs'= {
         }
         &'playtube;help;generate'= {
         }

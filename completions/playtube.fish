@@ -42,6 +42,9 @@ complete -c playtube -n "__fish_playtube_needs_command" -f -a "sign" -d 'Make si
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "publish" -d 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "enqueue" -d 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "worker" -d 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "jobs" -d 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c playtube -n "__fish_playtube_using_subcommand probe" -l thumbnail -d 'Also write a JPEG thumbnail of the (single) input to this file' -r -F
@@ -67,7 +70,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s q -l qui
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -82,7 +85,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s q -l qu
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -101,7 +104,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand hls" -s q -l quiet -d 
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -127,7 +130,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand sign" -l ip -d 'Bind t
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l kid -d 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l key-file -d 'Read the default key from this file (one trailing newline is ignored)' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l qualities -d 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)' -r
-complete -c playtube -n "__fish_playtube_using_subcommand sign" -l root -d 'With --asset: an assets root to read the asset\'s qualities (and which files exist) from' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l root -d 'With --asset: an assets root to read the asset\'s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
@@ -188,6 +191,55 @@ complete -c playtube -n "__fish_playtube_using_subcommand publish" -s q -l quiet
 complete -c playtube -n "__fish_playtube_using_subcommand publish" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand publish" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s o -l out -d 'The assets root the workers write to: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l id -d 'Asset id for a single input (default: derived from the file name)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l preset -d 'x264 preset (ultrafast ... veryslow; default: the worker\'s)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'
+fmp4\t'CMAF-style fragmented MP4 segments (.m4s) with an init segment'"
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l queue -d 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l queue-name -d 'Prefix of the queue\'s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube' -r
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l force -d 'Rebuild even if the asset is already finished (and queue a finished job again)'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l queue -d 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l queue-name -d 'Prefix of the queue\'s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube' -r
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -s j -l jobs -d 'Jobs built at the same time by this worker (default 1)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l visibility-timeout -d 'Seconds a claimed job may go without a heartbeat before another worker takes it over. Env PLAYTUBE_VISIBILITY_TIMEOUT; [queue] visibility_timeout. Default 60' -r
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l max-attempts -d 'Attempts (failures and takeovers) before a job is dead-lettered. Env PLAYTUBE_MAX_ATTEMPTS; [queue] max_attempts. Default 3' -r
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l grace -d 'Seconds the jobs in hand may run on after SIGTERM before they are handed back. Env PLAYTUBE_GRACE_PERIOD; [queue] grace_period. Default 30' -r
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l webhook -d 'POST each job\'s done (or final failed) event as JSON to this http:// URL. Env PLAYTUBE_WEBHOOK; [queue] webhook' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand worker" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l queue -d 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url' -r -f
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l queue-name -d 'Prefix of the queue\'s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube' -r
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l limit -d 'Show at most this many jobs, most recent first' -r
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l watch -d 'Refresh every SECS seconds until interrupted (or until --count snapshots)' -r
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l count -d 'With --watch: stop after this many snapshots' -r
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s h -l help -d 'Print help'
+complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l out -d 'The project directory whose completions/ and man/ folders are (re)written' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
@@ -198,14 +250,17 @@ complete -c playtube -n "__fish_playtube_using_subcommand generate" -s q -l quie
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "publish" -d 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "publish" -d 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "enqueue" -d 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "worker" -d 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "jobs" -d 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -103,6 +103,23 @@ pub enum Command {
     /// Credentials and endpoint: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
     /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, or [storage] in playtube.toml. Exit 1 if any asset failed.
     Publish(PublishArgs),
+    /// Put videos on the Redis job queue for `playtube worker`s: one job per input.
+    ///
+    /// Each input (a path every worker can read, or an s3:// / https:// URL) becomes one job that builds
+    /// what `prepare` builds into ASSETS/<id>/. The job id is derived from the asset id and the build
+    /// settings, so enqueuing the same work twice is one job. --json prints the job ids.
+    Enqueue(EnqueueArgs),
+
+    /// Build queued jobs: claim them from Redis, run the prepare build, report each outcome.
+    ///
+    /// Claims are renewed by heartbeats while a job runs; a worker that dies loses nothing (its jobs are
+    /// taken over after --visibility-timeout). Failed jobs are retried up to --max-attempts, then moved
+    /// to the dead-letter stream. SIGTERM lets the jobs in hand finish within --grace, then hands them
+    /// back, and exits 0.
+    Worker(WorkerArgs),
+
+    /// Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs.
+    Jobs(JobsArgs),
 
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
@@ -112,11 +129,13 @@ pub enum Command {
 /// Flags shared by renditions, hls and prepare.
 #[derive(Debug, Args)]
 pub struct TranscodeArgs {
-    /// Media files or folders (walked recursively) to process.
+    /// Media files or folders (walked recursively) to process; also s3://bucket/key and http(s)://
+    /// URLs, fetched into a local temp folder first (at most [storage] max_download bytes each).
     #[arg(required = true, value_name = "INPUT", value_hint = ValueHint::AnyPath)]
     pub inputs: Vec<PathBuf>,
 
-    /// The assets root: each input becomes ASSETS/<id>/.
+    /// The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset
+    /// in a local temp folder, then publishes it there (see `playtube publish`).
     #[arg(short, long = "out", value_name = "ASSETS", value_hint = ValueHint::DirPath)]
     pub out: PathBuf,
 
@@ -308,6 +327,101 @@ pub struct StatsArgs {
     pub count: Option<u64>,
 }
 
+/// Where the job queue is (enqueue, worker, jobs).
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock).
+    /// Env PLAYTUBE_QUEUE; [queue] url.
+    #[arg(long = "queue", value_name = "URL", value_hint = ValueHint::Url)]
+    pub url: Option<String>,
+
+    /// Prefix of the queue's Redis keys (several queues can share one Redis).
+    /// Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube.
+    #[arg(long = "queue-name", value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnqueueArgs {
+    /// Media files or folders (walked recursively) at paths the workers share, or s3:// / https:// URLs.
+    #[arg(required = true, value_name = "SRC", value_hint = ValueHint::AnyPath)]
+    pub sources: Vec<String>,
+
+    /// The assets root the workers write to: each input becomes ASSETS/<id>/.
+    #[arg(short, long = "out", value_name = "ASSETS", value_hint = ValueHint::DirPath)]
+    pub out: Option<String>,
+
+    /// Asset id for a single input (default: derived from the file name).
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Only these rungs, comma-separated (e.g. 360p,720p).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub qualities: Vec<String>,
+
+    /// x264 preset (ultrafast ... veryslow; default: the worker's).
+    #[arg(long, value_name = "PRESET")]
+    pub preset: Option<String>,
+
+    #[command(flatten)]
+    pub segments: SegmentArgs,
+
+    /// Rebuild even if the asset is already finished (and queue a finished job again).
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub queue: QueueArgs,
+
+    /// Jobs built at the same time by this worker (default 1).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Seconds a claimed job may go without a heartbeat before another worker takes it over.
+    /// Env PLAYTUBE_VISIBILITY_TIMEOUT; [queue] visibility_timeout. Default 60.
+    #[arg(long, value_name = "SECS")]
+    pub visibility_timeout: Option<f64>,
+
+    /// Attempts (failures and takeovers) before a job is dead-lettered.
+    /// Env PLAYTUBE_MAX_ATTEMPTS; [queue] max_attempts. Default 3.
+    #[arg(long, value_name = "N")]
+    pub max_attempts: Option<u32>,
+
+    /// Seconds the jobs in hand may run on after SIGTERM before they are handed back.
+    /// Env PLAYTUBE_GRACE_PERIOD; [queue] grace_period. Default 30.
+    #[arg(long, value_name = "SECS")]
+    pub grace: Option<f64>,
+
+    /// POST each job's done (or final failed) event as JSON to this http:// URL.
+    /// Env PLAYTUBE_WEBHOOK; [queue] webhook.
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub webhook: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    #[command(flatten)]
+    pub queue: QueueArgs,
+
+    /// Show at most this many jobs, most recent first.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: usize,
+
+    /// Refresh every SECS seconds until interrupted (or until --count snapshots).
+    #[arg(long, value_name = "SECS")]
+    pub watch: Option<f64>,
+
+    /// With --watch: stop after this many snapshots.
+    #[arg(long, value_name = "N", requires = "watch")]
+    pub count: Option<u64>,
+}
+
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// Asset folders (ROOT/<id>, holding stream.mp4, hls/, ...) or assets roots (every <id>/ inside).
@@ -384,7 +498,8 @@ pub struct SignArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["path", "verify", "root"])]
     pub qualities: Vec<String>,
 
-    /// With --asset: an assets root to read the asset's qualities (and which files exist) from.
+    /// With --asset: an assets root to read the asset's qualities (and which files exist) from; a
+    /// local folder or s3://bucket/prefix (its published current version).
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, conflicts_with_all = ["path", "verify"])]
     pub root: Option<PathBuf>,
 }

@@ -8,6 +8,8 @@
 //! - `layout` is the one contract between the pipeline that writes assets and the server that reads them
 //! - `signing` (pure HMAC links: scheme, query parser, playlist rewriting) is shared by `cmd::sign` and
 //!   the server's gate (`server::auth`)
+//! - `queue` (Redis Streams job queue: job/event formats, claim, heartbeats, takeover, dead letters) knows
+//!   nothing of the CLI or the pipeline; the `enqueue`/`worker`/`jobs` commands join it to the pipeline
 //! - `ui` decides how things print; `exit` maps outcomes to exit codes; `atomic` makes outputs atomic
 //! - `storage` is where assets live in object storage (`s3://`), with the publish commit point;
 //!   `mime` (content types, cache policy) is shared by the server and storage
@@ -22,6 +24,7 @@ pub mod layout;
 pub mod m3u8;
 pub mod mime;
 pub mod pipeline;
+pub mod queue;
 pub mod server;
 pub mod signing;
 pub mod storage;
@@ -49,5 +52,8 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
         Command::Serve(args) => cmd::serve::run(&settings, config::serve::ServeSettings::resolve(&settings, args)?),
         Command::Stats(args) => cmd::stats::run(&settings, args),
         Command::Publish(args) => cmd::publish::run(&settings, args),
+        Command::Enqueue(args) => cmd::enqueue::run(&settings, args),
+        Command::Worker(args) => cmd::worker::run(&settings, args),
+        Command::Jobs(args) => cmd::jobs::run(&settings, args),
     }
 }

@@ -3,9 +3,11 @@
 //! the batch bookkeeping that keeps going past a bad input and exits 1 at the end.
 
 pub mod check;
+pub mod enqueue;
 pub mod faststart;
 pub mod generate;
 pub mod hls;
+pub mod jobs;
 pub mod prepare;
 pub mod probe;
 pub mod publish;
@@ -14,6 +16,8 @@ pub mod serve;
 pub mod sign;
 pub mod stats;
 pub mod transcode;
+pub mod webhook;
+pub mod worker;
 
 use crate::exit::Code;
 use crate::ui::Output;

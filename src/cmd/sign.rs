@@ -11,8 +11,10 @@ use crate::cli::SignArgs;
 use crate::config::sign::{SignFlags, SignSettings};
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
-use crate::layout::{AssetId, Layout, Quality};
+use crate::layout::{AssetId, Layout, Quality, HLS_DIR, STREAM_FILE, THUMB_FILE};
 use crate::signing::{self, Claims, KeyId, Request, Scope, Token};
+use crate::storage::blocking::BlockingStore;
+use crate::storage::Location;
 use crate::units::{human_secs, unix_now};
 
 /// Sign or verify with settings already resolved from [`flags`], the environment and playtube.toml.
@@ -148,7 +150,23 @@ fn sign_asset(
         .collect::<Result<_, _>>()?;
     // Without --root every route is listed; with it, only the files the asset has.
     let (mut has_stream, mut has_hls, mut has_thumb) = (true, true, true);
-    if let Some(root) = root {
+    let remote = match root.map(|r| Location::parse(&r.to_string_lossy())) {
+        Some(Ok(Location::S3(url))) => Some(url),
+        Some(Err(e)) => return Err(UsageError::new(format!("--root: {e}")).into()),
+        _ => None,
+    };
+    if let Some(url) = remote {
+        // The published asset: which products its current version has, and its renditions.
+        let options = crate::config::storage::resolve(settings, None)?;
+        let store = BlockingStore::open(&url, &options).map_err(|e| UsageError::new(e.to_string()))?;
+        let Some((pointer, renditions)) = store.current_renditions(&id)? else {
+            return Err(UsageError::new(format!("asset {id} is not published under {url}")).into());
+        };
+        has_stream = pointer.has_entry(STREAM_FILE);
+        has_hls = pointer.has_entry(HLS_DIR);
+        has_thumb = pointer.has_entry(THUMB_FILE);
+        wanted = renditions.into_iter().map(|r| r.quality).collect();
+    } else if let Some(root) = root {
         let asset = Layout::new(root).asset(&id);
         if !asset.dir().is_dir() {
             return Err(UsageError::new(format!("asset {id} not found under {}", root.display())).into());

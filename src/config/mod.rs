@@ -6,6 +6,7 @@
 
 pub mod pipeline;
 pub mod probe;
+pub mod queue;
 pub mod serve;
 pub mod sign;
 pub mod storage;
@@ -34,6 +35,7 @@ pub struct ConfigFile {
     pub serve: serve::ServeSection,
     pub sign: sign::SignSection,
     pub storage: storage::StorageSection,
+    pub queue: queue::QueueSection,
 }
 
 /// A snapshot of the process environment, taken once, so that layering is testable without touching

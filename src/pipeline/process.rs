@@ -26,6 +26,12 @@ pub fn install_interrupt_handler() {
     });
 }
 
+/// Stop the running children as Ctrl-C would, for a caller that handles signals itself (the queue
+/// worker lets its jobs finish for a grace period after SIGTERM, then calls this).
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
 /// Whether Ctrl-C or SIGTERM has been received. Batch loops check it between inputs.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)

@@ -1,0 +1,512 @@
+//! Real `playtube worker` processes on a real redis-server (tests/redis_support), building the fixtures:
+//! three workers and nine jobs, each done exactly once with a valid asset and no partial asset ever
+//! visible; a worker SIGKILLed mid-encode whose job is taken over; a corrupt source dead-lettered after
+//! the retry limit while the others finish; Redis restarted mid-run; SIGTERM handing a job back. The
+//! figures (kill-to-takeover time, queue overhead per job, jobs in flight) are printed with
+//! `cargo test --test queue_worker -- --nocapture`.
+
+mod common;
+mod redis_support;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use playtube::queue::{Event, EventKind, JobState, Queue, QueueOptions};
+use redis_support::RedisServer;
+
+/// The eight fixtures prepare can build (not the audio-only one, not the text file).
+const GOOD: [&str; 8] = [
+    "landscape.mp4",
+    "moov-at-end.mp4",
+    "portrait-rotated.mp4",
+    "odd-size.mkv",
+    "no-audio.mp4",
+    "tiny-240p.mp4",
+    "fragmented.mp4",
+    "clip with spaces ünïcode.mp4",
+];
+const FAST: [&str; 4] = ["--preset", "ultrafast", "--qualities", "360p"];
+/// Two rungs of a 40 s 720p source: long enough to be caught mid-encode.
+const SLOW: [&str; 4] = ["--preset", "ultrafast", "--qualities", "360p,720p"];
+
+/// A sterile `playtube` command (std, so it can run in the background).
+fn playtube(home: &Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("playtube"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("PLAYTUBE_") || key.starts_with("VIDEO_") || key == "HLS_SEGMENT_DURATION" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("HOME", home).env("XDG_CONFIG_HOME", home.join(".config")).env("NO_COLOR", "1").current_dir(home);
+    cmd
+}
+
+/// One `playtube worker` process in its own process group (so a kill takes its ffmpeg too, like a lost
+/// machine), its stderr in a log file; killed on drop.
+struct Worker {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl Worker {
+    fn start(home: &Path, url: &str, name: &str, extra: &[&str]) -> Worker {
+        use std::os::unix::process::CommandExt;
+        let log = home.join(format!("{name}.log"));
+        let child = playtube(home)
+            .args(["worker", "--queue", url])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .process_group(0)
+            .spawn()
+            .expect("starting playtube worker");
+        Worker { child: Some(child), log }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// Signal the worker process alone (as `kill PID` or systemd's KillMode=mixed do).
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([signal, &self.pid().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = child.wait();
+        }
+    }
+
+    fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        let child = self.child.as_mut().unwrap();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                self.child = None;
+                return status;
+            }
+            assert!(Instant::now() < deadline, "worker did not exit: {}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn queue(server: &RedisServer) -> Queue {
+    Queue::connect(&QueueOptions::new(server.url())).unwrap()
+}
+
+/// Enqueue sources with `playtube enqueue --json` and these build flags; returns (job id, asset id) per source.
+fn enqueue(home: &Path, url: &str, root: &Path, sources: &[PathBuf], extra: &[&str]) -> Vec<(String, String)> {
+    let out = playtube(home)
+        .args(["enqueue", "--json", "--queue", url, "-o"])
+        .arg(root)
+        .args(sources)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "enqueue: {}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.iter().map(|r| (r["job"].as_str().unwrap().to_owned(), r["asset"].as_str().unwrap().to_owned())).collect()
+}
+
+/// Read events until `until` says stop (or the deadline passes), returning every one with the time it
+/// was received here.
+fn collect_events(
+    q: &mut Queue,
+    deadline: Duration,
+    mut until: impl FnMut(&[(Instant, Event)]) -> bool,
+) -> Vec<(Instant, Event)> {
+    let end = Instant::now() + deadline;
+    let mut seen = Vec::new();
+    let mut last = "0".to_owned();
+    while !until(&seen) {
+        assert!(
+            Instant::now() < end,
+            "timed out; events so far: {:#?}",
+            seen.iter().map(|(_, e)| e).collect::<Vec<_>>()
+        );
+        for (id, ev) in q.events(&last, 1000, Some(Duration::from_millis(200))).unwrap() {
+            last = id;
+            seen.push((Instant::now(), ev));
+        }
+    }
+    seen
+}
+
+fn count(events: &[(Instant, Event)], job: &str, kind: &str) -> usize {
+    events.iter().filter(|(_, e)| e.job == job && e.kind.name() == kind).count()
+}
+
+fn done_jobs(events: &[(Instant, Event)]) -> HashSet<String> {
+    events.iter().filter(|(_, e)| e.kind.name() == "done").map(|(_, e)| e.job.clone()).collect()
+}
+
+/// Every non-hidden entry of the root must be a whole asset, every time we look.
+fn watch_for_partial_assets(root: PathBuf, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<(u64, Vec<String>)> {
+    std::thread::spawn(move || {
+        let mut looks = 0u64;
+        let mut problems = Vec::new();
+        while !stop.load(Ordering::SeqCst) {
+            looks += 1;
+            for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
+                let dir = entry.path();
+                for part in ["stream.mp4", "thumb.jpg", "meta.json", "hls/master.m3u8", "renditions"] {
+                    if !dir.join(part).exists() && dir.exists() {
+                        problems.push(format!("{name} visible without {part}"));
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (looks, problems)
+    })
+}
+
+fn probe_asset(home: &Path, dir: &Path) {
+    let out = playtube(home).arg("probe").arg(dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "playtube probe {}: {}{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn millis(d: u64) -> String {
+    format!("{d} ms")
+}
+
+#[test]
+fn three_workers_build_nine_jobs_each_exactly_once_with_no_partial_asset_visible() {
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    std::fs::create_dir(&root).unwrap();
+    let url = server.url();
+    let mut q = queue(&server);
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = watch_for_partial_assets(root.clone(), stop.clone());
+    let workers: Vec<Worker> =
+        (0..3).map(|i| Worker::start(home.path(), &url, &format!("w{i}"), &["--visibility-timeout", "5"])).collect();
+    // Let the workers block on the group before the jobs arrive (enqueue-to-start is then queue overhead).
+    std::thread::sleep(Duration::from_millis(500));
+    let sources: Vec<PathBuf> = GOOD.iter().map(|f| common::fixture(f)).collect();
+    let mut jobs = enqueue(home.path(), &url, &root, &sources, &FAST);
+    jobs.extend(enqueue(
+        home.path(),
+        &url,
+        &root,
+        &[common::fixture("landscape.mp4")],
+        &[&FAST[..], &["--id", "landscape-again"]].concat(),
+    ));
+    assert_eq!(jobs.len(), 9);
+    // Enqueuing the same work again is the same jobs, queued once.
+    assert_eq!(enqueue(home.path(), &url, &root, &sources, &FAST), jobs[..8].to_vec());
+
+    let mut in_flight_max = 0usize;
+    let mut samples: Vec<usize> = Vec::new();
+    let mut probe_q = queue(&server);
+    let events = collect_events(&mut q, Duration::from_secs(600), |seen| {
+        let running = probe_q.jobs(100).unwrap().iter().filter(|j| j.state == JobState::Running).count();
+        in_flight_max = in_flight_max.max(running);
+        samples.push(running);
+        done_jobs(seen).len() >= 9
+    });
+    // Give a late duplicate a chance to show up before counting.
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::SeqCst);
+    let (looks, problems) = watcher.join().unwrap();
+    assert!(problems.is_empty(), "partial assets seen: {problems:?}");
+    assert!(looks > 10);
+
+    let all = q.events("0", 10_000, None).unwrap();
+    for (job, asset) in &jobs {
+        let done = all.iter().filter(|(_, e)| &e.job == job && e.kind.name() == "done").count();
+        assert_eq!(done, 1, "job {job} done {done} times");
+        probe_asset(home.path(), &root.join(asset));
+    }
+    let workers_used: HashSet<String> =
+        all.iter().filter(|(_, e)| e.kind.name() == "done").filter_map(|(_, e)| e.worker.clone()).collect();
+    assert!(workers_used.len() >= 2, "work was spread: {workers_used:?}");
+    assert_eq!(in_flight_max, 3, "3 workers keep 3 jobs in flight (samples {samples:?})");
+
+    // Figures: enqueue-to-start for the first three jobs (idle workers), and event delivery latency.
+    let times: HashMap<(String, &str), u64> = all
+        .iter()
+        .filter(|(_, e)| matches!(e.kind.name(), "queued" | "started" | "done"))
+        .map(|(_, e)| ((e.job.clone(), e.kind.name()), e.time))
+        .collect();
+    let mut waits: Vec<u64> = jobs
+        .iter()
+        .filter_map(|(j, _)| Some(times.get(&(j.clone(), "started"))? - times.get(&(j.clone(), "queued"))?))
+        .collect();
+    waits.sort();
+    // Done to event: from the commit of the asset to the `done` event (worker side), and from the event
+    // to a reader blocked on the events stream.
+    let mut publish: Vec<u64> = Vec::new();
+    let mut delivery: Vec<u64> = Vec::new();
+    for (seen_at, ev) in &events {
+        if let EventKind::Done { result } = &ev.kind {
+            publish.push(ev.time.saturating_sub(result["committed_at"].as_u64().unwrap()));
+            let received = playtube::queue::format::now_ms() - seen_at.elapsed().as_millis() as u64;
+            delivery.push(received.saturating_sub(ev.time));
+        }
+    }
+    publish.sort();
+    delivery.sort();
+    eprintln!(
+        "FIGURES three workers: enqueue->start of the first three jobs (idle workers) {:?} ms, all jobs median {} max {}; \
+         commit->done event median {} max {}; event->reader median {} max {}; in flight max {in_flight_max}, \
+         samples {samples:?}",
+        &waits[..3],
+        millis(waits[waits.len() / 2]),
+        millis(*waits.last().unwrap()),
+        millis(publish[publish.len() / 2]),
+        millis(*publish.last().unwrap()),
+        millis(delivery[delivery.len() / 2]),
+        millis(*delivery.last().unwrap()),
+    );
+    drop(workers);
+}
+
+#[test]
+fn a_killed_workers_job_is_taken_over_and_a_corrupt_source_is_dead_lettered() {
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    let url = server.url();
+    let mut q = queue(&server);
+    // A source long enough that the kill lands mid-encode.
+    let long = home.path().join("long.mp4");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=30:duration=40",
+        ])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .arg(&long)
+        .status()
+        .expect("ffmpeg (apt-get install ffmpeg)");
+    assert!(status.success());
+    let opts = ["--visibility-timeout", "3", "--max-attempts", "2"];
+    let mut a = Worker::start(home.path(), &url, "a", &opts);
+    let jobs = enqueue(home.path(), &url, &root, std::slice::from_ref(&long), &SLOW);
+    let (long_job, long_asset) = jobs[0].clone();
+    // Wait until worker a is encoding (its first progress event), then kill it and its ffmpeg.
+    collect_events(&mut q, Duration::from_secs(120), |seen| count(seen, &long_job, "progress") >= 1);
+    a.kill();
+    let killed = Instant::now();
+    let others = enqueue(
+        home.path(),
+        &url,
+        &root,
+        &[common::fixture("not-media.mp4"), common::fixture("tiny-240p.mp4"), common::fixture("no-audio.mp4")],
+        &FAST,
+    );
+    let b = Worker::start(home.path(), &url, "b", &opts);
+    let c = Worker::start(home.path(), &url, "c", &opts);
+    let all_ids: Vec<String> = jobs.iter().chain(&others).map(|(j, _)| j.clone()).collect();
+    let corrupt = others[0].0.clone();
+    let events = collect_events(&mut q, Duration::from_secs(600), |seen| {
+        let done = done_jobs(seen);
+        let dead = seen
+            .iter()
+            .any(|(_, e)| e.job == corrupt && matches!(e.kind, EventKind::Failed { dead_lettered: true, .. }));
+        all_ids.iter().filter(|j| **j != corrupt).all(|j| done.contains(j)) && dead
+    });
+    let (taken_at, takeover) = events
+        .iter()
+        .find(|(_, e)| e.job == long_job && matches!(e.kind, EventKind::Started { takeover: true, .. }))
+        .expect("a takeover of the killed worker's job");
+    let kill_to_takeover = taken_at.duration_since(killed);
+    assert!(kill_to_takeover >= Duration::from_secs(2), "taken over before the visibility timeout");
+    assert_eq!(takeover.attempt, Some(2));
+    assert_eq!(count(&events, &long_job, "done"), 1);
+    probe_asset(home.path(), &root.join(&long_asset));
+    let dead: Vec<&Event> =
+        events.iter().map(|(_, e)| e).filter(|e| e.job == corrupt && e.kind.name() == "failed").collect();
+    assert_eq!(dead.len(), 2, "two attempts, the second dead-lettered: {dead:?}");
+    match &dead[1].kind {
+        EventKind::Failed { error, dead_lettered: true } => assert!(error.contains("not-media"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(q.dead_letters(10).unwrap().len(), 1);
+    eprintln!("FIGURES kill->takeover {} ms (visibility timeout 3 s)", kill_to_takeover.as_millis());
+    drop((b, c));
+}
+
+#[test]
+fn workers_reconnect_after_redis_restarts_mid_run_and_nothing_is_lost() {
+    let mut server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    let url = server.url();
+    let w: Vec<Worker> =
+        (0..2).map(|i| Worker::start(home.path(), &url, &format!("w{i}"), &["--visibility-timeout", "5"])).collect();
+    let sources: Vec<PathBuf> = GOOD[..6].iter().map(|f| common::fixture(f)).collect();
+    let jobs = enqueue(home.path(), &url, &root, &sources, &FAST);
+    {
+        let mut q = queue(&server);
+        collect_events(&mut q, Duration::from_secs(300), |seen| !done_jobs(seen).is_empty());
+    }
+    server.kill();
+    std::thread::sleep(Duration::from_secs(1));
+    server.start_again();
+    let restarted = Instant::now();
+    let mut q = queue(&server);
+    let before: usize = q.events("0", 10_000, None).unwrap().len();
+    let events = collect_events(&mut q, Duration::from_secs(600), |seen| done_jobs(seen).len() >= jobs.len());
+    let resumed = events.get(before).map(|(at, _)| at.duration_since(restarted));
+    eprintln!("FIGURES redis restart: first event after the restart {resumed:?} later");
+    for (job, asset) in &jobs {
+        assert_eq!(count(&events, job, "done"), 1, "{job}");
+        assert_eq!(count(&events, job, "queued"), 1, "{job}");
+        probe_asset(home.path(), &root.join(asset));
+    }
+    for worker in &w {
+        assert!(worker.child.is_some(), "a worker exited: {}", worker.log());
+    }
+}
+
+#[test]
+fn sigterm_hands_an_unfinished_job_back_and_exits_0() {
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    let url = server.url();
+    let mut q = queue(&server);
+    let long = home.path().join("long.mp4");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=30:duration=40",
+        ])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .arg(&long)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut w = Worker::start(home.path(), &url, "w", &["--grace", "0.5"]);
+    let jobs = enqueue(home.path(), &url, &root, &[long], &SLOW);
+    collect_events(&mut q, Duration::from_secs(120), |seen| count(seen, &jobs[0].0, "started") >= 1);
+    w.signal("-TERM");
+    let status = w.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{}", w.log());
+    let events = collect_events(&mut q, Duration::from_secs(10), |seen| count(seen, &jobs[0].0, "requeued") >= 1);
+    assert_eq!(count(&events, &jobs[0].0, "done"), 0);
+    let rec = q.jobs(1).unwrap().remove(0);
+    assert_eq!((rec.state, rec.attempts), (JobState::Queued, 0), "handed back without using an attempt");
+    assert!(!root.join(&jobs[0].1).exists(), "no partial asset left visible");
+}
+
+#[test]
+fn sigterm_lets_a_job_finish_within_the_grace_period_and_exits_0() {
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    let url = server.url();
+    let mut q = queue(&server);
+    let mut w = Worker::start(home.path(), &url, "w", &["--grace", "120"]);
+    let jobs = enqueue(home.path(), &url, &root, &[common::fixture("landscape.mp4")], &FAST);
+    // Signal once the build is under way (the worker logs it), not between the claim and the build.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !w.log().contains(&format!("started {}", jobs[0].0)) {
+        assert!(Instant::now() < deadline, "the job never started: {}", w.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    w.signal("-TERM");
+    let status = w.wait(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(0), "{}", w.log());
+    let events = q.events("0", 100, None).unwrap();
+    let done: Vec<_> = events.iter().filter(|(_, e)| e.kind.name() == "done").collect();
+    assert_eq!(done.len(), 1, "the job in hand finished: {}", w.log());
+    assert!(events.iter().all(|(_, e)| e.kind.name() != "requeued"));
+    probe_asset(home.path(), &root.join(&jobs[0].1));
+}
+
+#[test]
+fn queue_commands_fail_with_exit_2_naming_an_unreachable_url() {
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("unix://{}/none.sock", home.path().display());
+    for args in [
+        vec!["enqueue", "--queue", &url, "-o", "assets"],
+        vec!["worker", "--queue", &url],
+        vec!["jobs", "--queue", &url],
+    ] {
+        let mut cmd = playtube(home.path());
+        cmd.args(&args);
+        if args[0] == "enqueue" {
+            cmd.arg(common::fixture("tiny-240p.mp4"));
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&url) && stderr.contains("redis-server"), "{args:?}: {stderr}");
+    }
+    let out = playtube(home.path()).args(["jobs"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PLAYTUBE_QUEUE"));
+}
+
+#[test]
+fn jobs_lists_states_as_a_table_and_json() {
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let url = server.url();
+    let jobs = enqueue(home.path(), &url, &home.path().join("assets"), &[common::fixture("tiny-240p.mp4")], &FAST);
+    let out = playtube(home.path()).args(["jobs", "--queue", &url]).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(table.contains(&jobs[0].0) && table.contains("queued") && table.contains("1 waiting"), "{table}");
+    let out = playtube(home.path()).args(["jobs", "--json", "--queue", &url]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["jobs"][0]["id"], jobs[0].0.as_str());
+    assert_eq!(v["jobs"][0]["state"], "queued");
+    assert_eq!(v["summary"]["waiting"], 1);
+    let out = playtube(home.path())
+        .args(["jobs", "--json", "--watch", "0.1", "--count", "2", "--queue", &url])
+        .output()
+        .unwrap();
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 2, "one JSON object per snapshot: {lines:?}");
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["jobs"][0]["id"], jobs[0].0.as_str());
+    }
+}
