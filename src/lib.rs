@@ -34,7 +34,8 @@ pub mod units;
 use cli::{Cli, Command};
 use config::Settings;
 
-/// Resolve settings and run the chosen subcommand.
+/// Resolve settings and run the chosen subcommand. `serve` and `sign` get their settings resolved here,
+/// before any work, as plain structs.
 pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
     let settings = Settings::from_cli(&cli)?;
     match &cli.command {
@@ -44,8 +45,11 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
         Command::Generate(args) => cmd::generate::run(&settings, args),
         Command::Probe(args) => cmd::probe::run(&settings, args),
         Command::Faststart(args) => cmd::faststart::run(&settings, args),
-        Command::Sign(args) => cmd::sign::run(&settings, args),
-        Command::Serve(args) => cmd::serve::run(&settings, args),
+        Command::Sign(args) => {
+            let sign = config::sign::SignSettings::resolve(&settings, &cmd::sign::flags(args))?;
+            cmd::sign::run(&settings, &sign, args)
+        }
+        Command::Serve(args) => cmd::serve::run(&settings, config::serve::ServeSettings::resolve(&settings, args)?),
         Command::Stats(args) => cmd::stats::run(&settings, args),
         Command::Publish(args) => cmd::publish::run(&settings, args),
         Command::Enqueue(args) => cmd::enqueue::run(&settings, args),

@@ -1,16 +1,16 @@
-//! `playtube serve`: resolve the settings, set up logging, build the runtime, bind the address and run
-//! `server::run` until SIGTERM or Ctrl-C; with TLS, re-read the certificate files on SIGHUP.
+//! `playtube serve` with its resolved settings: set up logging, build the runtime, bind the address and
+//! run `server::run` until SIGTERM or Ctrl-C; with TLS, re-read the certificate files on SIGHUP.
 //! Orchestration only; the server itself lives in `server/`.
 
 use anyhow::Context;
 
-use crate::cli::{LogFormat, ServeArgs};
+use crate::cli::LogFormat;
 use crate::config::serve::ServeSettings;
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
 
-pub fn run(settings: &Settings, args: &ServeArgs) -> anyhow::Result<Code> {
-    let serve = ServeSettings::resolve(settings, args)?;
+/// Serve with settings already resolved (flags > environment > playtube.toml > defaults).
+pub fn run(settings: &Settings, serve: ServeSettings) -> anyhow::Result<Code> {
     if serve.server.origin.is_none() && !serve.server.root.is_dir() {
         return Err(UsageError::with_hint(
             format!("assets root {} is not a directory", serve.server.root.display()),

@@ -17,14 +17,14 @@ use crate::storage::blocking::BlockingStore;
 use crate::storage::Location;
 use crate::units::{human_secs, unix_now};
 
-pub fn run(settings: &Settings, args: &SignArgs) -> anyhow::Result<Code> {
-    let sign = SignSettings::resolve(settings, &flags(args))?;
+/// Sign or verify with settings already resolved from [`flags`], the environment and playtube.toml.
+pub fn run(settings: &Settings, sign: &SignSettings, args: &SignArgs) -> anyhow::Result<Code> {
     let now = unix_now();
     if let Some(url) = &args.verify {
-        return verify(settings, &sign, url, args.ip, now);
+        return verify(settings, sign, url, args.ip, now);
     }
     let (kid, key) = sign.signing_key()?;
-    let expires = check_lifetime(sign.expires.at(now), now, &sign)?;
+    let expires = check_lifetime(sign.expires.at(now), now, sign)?;
     if expires < now {
         settings.output.warn(format_args!("--expires {expires} is in the past: the link is already expired"));
     }
@@ -37,7 +37,7 @@ pub fn run(settings: &Settings, args: &SignArgs) -> anyhow::Result<Code> {
 }
 
 /// The flags of `sign` that `config::sign` layers over the environment and playtube.toml.
-fn flags(args: &SignArgs) -> SignFlags<'_> {
+pub fn flags(args: &SignArgs) -> SignFlags<'_> {
     SignFlags {
         key_file: args.key_file.as_deref(),
         kid: args.kid.as_deref(),
