@@ -119,6 +119,16 @@ pub fn run(
         force: args.force,
         bars: Bars::new(output),
     };
+    // Staging folders of runs that were killed (SIGKILL, power loss) are removed now; a run still
+    // filling its own keeps it (each is locked by its live owner).
+    match ctx.layout.reap_stale_staging() {
+        Ok(removed) => {
+            for dir in removed {
+                output.info(format!("removed {} (staging left by a run that was killed)", dir.display()));
+            }
+        }
+        Err(e) => output.warn(format!("could not clean up stale staging in {}: {e}", ctx.layout.root().display())),
+    }
     let mut results = run_pool(&ctx, &jobs, jobs_setting);
     results.sort_by_key(|(i, _)| *i);
     let mut done = Vec::new();
