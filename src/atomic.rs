@@ -1,6 +1,10 @@
 //! Atomic outputs: a file or folder is built under a temporary name beside its final place (same file
 //! system), synced, then renamed into place. An interrupted or failed run leaves no half-written asset
 //! where a finished one would be: the temporary is removed on drop unless committed.
+//!
+//! A run that is killed outright (SIGKILL, power loss) cannot remove its staging folder, so each folder
+//! is locked (`flock`) by the process that fills it for as long as it lives; [`reap_stale_dirs`] lets
+//! a later run remove the folders whose lock nobody holds, never one a live run is still filling.
 
 use std::fs::File;
 use std::io;
@@ -63,14 +67,36 @@ pub fn write(target: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// A folder being filled beside its final place; `commit` renames it to the target (replacing an
-/// existing folder there only when `replace` is set).
+/// existing folder there only when `replace` is set). It is locked while this value lives.
 pub struct StagingDir {
     dir: TempDir,
+    /// The folder itself, opened and `flock`ed exclusively; the kernel drops the lock when this
+    /// process dies, however it dies. Opened close-on-exec, so children never hold it.
+    _lock: File,
+}
+
+/// Try to take the exclusive lock on an open folder without waiting: `Ok(false)` when another open
+/// file description (a live run) holds it.
+fn try_lock(dir: &File) -> io::Result<bool> {
+    match rustix::fs::flock(dir, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl StagingDir {
     pub fn new_in(parent: &Path, prefix: &str) -> io::Result<StagingDir> {
-        Ok(StagingDir { dir: tempfile::Builder::new().prefix(prefix).tempdir_in(parent)? })
+        // A reaper may lock a brand-new folder between its creation and our lock (then it removes
+        // it): take a fresh one.
+        for _ in 0..3 {
+            let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(parent)?;
+            let lock = File::open(dir.path())?;
+            if try_lock(&lock)? {
+                return Ok(StagingDir { dir, _lock: lock });
+            }
+        }
+        Err(io::Error::other(format!("could not lock a new staging folder in {}", parent.display())))
     }
 
     pub fn path(&self) -> &Path {
@@ -99,6 +125,32 @@ impl StagingDir {
         }
         result
     }
+}
+
+/// Remove the folders directly under `parent` whose names `is_staging` accepts and whose lock no live
+/// process holds: the staging of runs that died. A folder a live run is filling is left alone. Returns
+/// the folders removed; a missing `parent` is nothing to do.
+pub fn reap_stale_dirs(parent: &Path, is_staging: impl Fn(&std::ffi::OsStr) -> bool) -> io::Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(parent) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if !is_staging(&entry.file_name()) || !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let path = entry.path();
+        // Gone already (its run finished or another reaper took it): nothing to do.
+        let Ok(dir) = File::open(&path) else { continue };
+        if try_lock(&dir)? {
+            std::fs::remove_dir_all(&path)?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
 }
 
 fn parent_dir(path: &Path) -> &Path {
@@ -149,6 +201,26 @@ mod tests {
         write(&target, b"new").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_staging_is_reaped_and_live_staging_is_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let is_staging = |n: &std::ffi::OsStr| n.to_string_lossy().contains(".partial-");
+        let live = StagingDir::new_in(root.path(), ".live.partial-").unwrap();
+        std::fs::write(live.path().join("part.ts"), b"x").unwrap();
+        // A dead run's folder: same naming, nobody holds its lock.
+        let dead = root.path().join(".dead.partial-abc123");
+        std::fs::create_dir_all(dead.join("hls")).unwrap();
+        std::fs::write(dead.join("hls/seg.ts"), b"y").unwrap();
+        std::fs::create_dir(root.path().join("asset")).unwrap();
+        let removed = reap_stale_dirs(root.path(), is_staging).unwrap();
+        assert_eq!(removed, std::slice::from_ref(&dead));
+        assert!(!dead.exists());
+        assert!(live.path().join("part.ts").exists(), "a live run's staging is never touched");
+        assert!(root.path().join("asset").exists());
+        drop(live);
+        assert_eq!(reap_stale_dirs(root.path(), is_staging).unwrap(), Vec::<PathBuf>::new());
     }
 
     #[test]

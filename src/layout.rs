@@ -315,6 +315,15 @@ impl Layout {
         std::fs::create_dir_all(&self.root)?;
         crate::atomic::StagingDir::new_in(&self.root, &format!(".{id}.partial-"))
     }
+
+    /// Remove staging folders (`.<id>.partial-*`, and the `.old` copy a commit moves aside) left under
+    /// the root by runs that died; those of runs still alive are kept (see [`crate::atomic`]).
+    pub fn reap_stale_staging(&self) -> std::io::Result<Vec<PathBuf>> {
+        crate::atomic::reap_stale_dirs(&self.root, |name| {
+            let name = name.to_string_lossy();
+            name.starts_with('.') && name.contains(".partial-")
+        })
+    }
 }
 
 /// The one rendition order (on disk or in object storage): by the number the name starts with

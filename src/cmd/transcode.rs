@@ -182,6 +182,18 @@ pub fn run(
     let jobs = collect_jobs(settings, downloads.path(), args, inputs, output, &mut outcome)?;
 
     let ctx = BatchCtx { output, plan, tools, target, inputs, force: args.force, bars: Bars::new(output) };
+    // Staging folders of runs that were killed (SIGKILL, power loss) are removed now; a run still
+    // filling its own keeps it (each is locked by its live owner).
+    if let Target::Local(layout) = &ctx.target {
+        match layout.reap_stale_staging() {
+            Ok(removed) => {
+                for dir in removed {
+                    output.info(format!("removed {} (staging left by a run that was killed)", dir.display()));
+                }
+            }
+            Err(e) => output.warn(format!("could not clean up stale staging in {}: {e}", layout.root().display())),
+        }
+    }
     let mut results = run_pool(&ctx, &jobs, jobs_setting);
     results.sort_by_key(|(i, _)| *i);
     let mut done = Vec::new();

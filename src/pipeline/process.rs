@@ -69,6 +69,35 @@ fn format_tail(tail: &str) -> String {
     }
 }
 
+/// Make the child receive SIGKILL when this process dies, whatever kills it (SIGKILL included, which
+/// no handler can catch): Linux's parent-death signal, set in the child between fork and exec.
+///
+/// The signal fires when the *thread* that spawned the child ends, so children must be spawned by a
+/// thread that waits for them (as `run_inner` does), never by a short-lived helper thread.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn die_with_parent(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = rustix::process::getpid();
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe calls
+    // are allowed. It makes two raw system calls (prctl(PR_SET_PDEATHSIG) and getppid) through rustix,
+    // which neither allocate nor take locks, and builds its error from a raw errno (no allocation).
+    // `parent` is a plain integer copied into the closure.
+    unsafe {
+        command.pre_exec(move || {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
+            // The parent may have died between fork and prctl: then no signal will ever come.
+            if rustix::process::getppid() != Some(parent) {
+                return Err(rustix::io::Errno::SRCH.into());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut std::process::Command) {}
+
 /// A command line for one tool: program plus explicit argument vector.
 #[derive(Debug, Clone)]
 pub struct ToolCommand {
@@ -181,6 +210,7 @@ impl ToolCommand {
         if let Some(dir) = &self.cwd {
             command.current_dir(dir);
         }
+        die_with_parent(&mut command);
         let mut child: Child = command
             .args(&self.args)
             .stdin(Stdio::null())
