@@ -40,6 +40,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand enqueue 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
             cand worker 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
             cand jobs 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
+            cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -270,6 +271,22 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'playtube;publish'= {
+            cand --keep-grace 'Keep replaced or unreferenced versions at least this many seconds (default 3600), so players that loaded an old playlist keep working and uploads in progress elsewhere are not touched'
+            cand --concurrency 'Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Publish a new version even when the asset is already published (older versions are deleted after --keep-grace)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'playtube;generate'= {
             cand --out 'The project directory whose completions/ and man/ folders are (re)written'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
@@ -296,6 +313,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand enqueue 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
             cand worker 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
             cand jobs 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
+            cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -320,6 +338,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
         &'playtube;help;worker'= {
         }
         &'playtube;help;jobs'= {
+        }
+        &'playtube;help;publish'= {
         }
         &'playtube;help;generate'= {
         }

@@ -113,6 +113,15 @@ pub enum Command {
     /// Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs.
     Jobs(JobsArgs),
 
+    /// Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point.
+    ///
+    /// Each asset is uploaded under a new immutable version, then one pointer object naming it
+    /// (<prefix>/<id>/current.json) is written last, so readers never see a partial or mixed asset.
+    /// An asset that already has a pointer is skipped with one request (republish with --force).
+    /// Credentials and endpoint: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, or [storage] in playtube.toml. Exit 1 if any asset failed.
+    Publish(PublishArgs),
+
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -410,6 +419,31 @@ pub struct JobsArgs {
     /// With --watch: stop after this many snapshots.
     #[arg(long, value_name = "N", requires = "watch")]
     pub count: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Asset folders (ROOT/<id>, holding stream.mp4, hls/, ...) or assets roots (every <id>/ inside).
+    #[arg(required = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dirs: Vec<PathBuf>,
+
+    /// Where to publish: s3://bucket/prefix (the last argument).
+    #[arg(required = true, value_name = "DEST", value_hint = ValueHint::Url)]
+    pub dest: String,
+
+    /// Publish a new version even when the asset is already published (older versions are deleted
+    /// after --keep-grace).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Keep replaced or unreferenced versions at least this many seconds (default 3600), so players
+    /// that loaded an old playlist keep working and uploads in progress elsewhere are not touched.
+    #[arg(long, value_name = "SECS")]
+    pub keep_grace: Option<u64>,
+
+    /// Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Debug, Args)]

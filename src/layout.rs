@@ -12,6 +12,13 @@
 //! <root>/<id>/hls/<quality>/<segment>       segments (.ts / .m4s), init.mp4, iframes.m3u8
 //! <root>/<id>/thumb.jpg                     poster
 //! <root>/<id>/meta.json                     probe result
+//!
+//! In object storage (`s3://bucket/prefix`) an asset is published as immutable versions plus one small
+//! pointer object written last, the commit point ([`ObjectLayout`]):
+//!
+//! ```text
+//! <prefix>/<id>/current.json                the pointer: {"version": "<version>", ...}
+//! <prefix>/<id>/v/<version>/<file>          the same relative paths as on disk (stream.mp4, hls/...)
 //! ```
 
 use std::fmt;
@@ -162,6 +169,98 @@ pub fn master_path() -> String {
     format!("{HLS_DIR}/{MASTER_PLAYLIST}")
 }
 
+/// The pointer object of an asset in object storage.
+pub const POINTER_OBJECT: &str = "current.json";
+/// The folder of an asset's published versions in object storage.
+pub const VERSIONS_DIR: &str = "v";
+
+/// A validated published version id: 1 to 64 characters of `a-z 0-9 -` (playtube makes
+/// `<unix-ms>-<random hex>`, so versions sort by publish time).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VersionId(String);
+
+impl VersionId {
+    pub fn parse(s: &str) -> Option<VersionId> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase() || c == b'-');
+        ok.then(|| VersionId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for VersionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a path relative to an asset folder may be published: `/`-separated components of
+/// `A-Z a-z 0-9 _ - .`, none empty and none starting with `.` (no `..`, no hidden or partial files).
+pub fn is_publishable_path(rel: &str) -> bool {
+    !rel.is_empty()
+        && rel.split('/').all(|c| {
+            !c.is_empty() && !c.starts_with('.') && c.len() <= 128 && c.bytes().all(|b| is_name_char(b) || b == b'.')
+        })
+}
+
+/// Object names of published assets under a key prefix (`""` for the bucket's top level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectLayout {
+    /// Without leading or trailing `/`.
+    prefix: String,
+}
+
+impl ObjectLayout {
+    pub fn new(prefix: &str) -> ObjectLayout {
+        ObjectLayout { prefix: prefix.trim_matches('/').to_owned() }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn join(&self, rest: &str) -> String {
+        if self.prefix.is_empty() {
+            rest.to_owned()
+        } else {
+            format!("{}/{rest}", self.prefix)
+        }
+    }
+
+    /// `<prefix>/<id>/current.json`
+    pub fn pointer(&self, id: &AssetId) -> String {
+        self.join(&format!("{id}/{POINTER_OBJECT}"))
+    }
+
+    /// `<prefix>/<id>/v/`: every version of the asset is below this.
+    pub fn versions(&self, id: &AssetId) -> String {
+        self.join(&format!("{id}/{VERSIONS_DIR}/"))
+    }
+
+    /// `<prefix>/<id>/v/<version>/`
+    pub fn version_root(&self, id: &AssetId, version: &VersionId) -> String {
+        self.join(&format!("{id}/{VERSIONS_DIR}/{version}/"))
+    }
+
+    /// The object holding `rel` (a path relative to the asset folder, see [`AssetDir::relative`]) of
+    /// one version.
+    pub fn object(&self, id: &AssetId, version: &VersionId, rel: &Path) -> String {
+        let rel: Vec<_> = rel.iter().map(|c| c.to_string_lossy()).collect();
+        format!("{}{}", self.version_root(id, version), rel.join("/"))
+    }
+
+    /// The version and relative path named by an object key under [`ObjectLayout::versions`].
+    pub fn split_version_key<'k>(&self, id: &AssetId, key: &'k str) -> Option<(VersionId, &'k str)> {
+        let rest = key.strip_prefix(&self.versions(id))?;
+        let (version, rel) = rest.split_once('/')?;
+        Some((VersionId::parse(version)?, rel))
+    }
+}
+
 /// The assets root.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -207,6 +306,12 @@ pub struct AssetDir {
 impl AssetDir {
     pub fn new(dir: impl Into<PathBuf>) -> AssetDir {
         AssetDir { dir: dir.into() }
+    }
+
+    /// Paths relative to an asset folder (`hls/720p/playlist.m3u8`): the names inside a published
+    /// version in object storage.
+    pub fn relative() -> AssetDir {
+        AssetDir::new("")
     }
 
     pub fn dir(&self) -> &Path {
@@ -332,5 +437,28 @@ mod tests {
         }
         let found: Vec<String> = asset.rendition_files().unwrap().iter().map(|r| r.quality.to_string()).collect();
         assert_eq!(found, ["360p", "720p", "1080p"]);
+    }
+
+    #[test]
+    fn published_objects_live_under_a_version_beside_one_pointer() {
+        let objects = ObjectLayout::new("/media/assets/");
+        let id = AssetId::parse("abc").unwrap();
+        let v = VersionId::parse("1733385600000-0a1b2c3d").unwrap();
+        let q = Quality::parse("720p").unwrap();
+        assert_eq!(objects.pointer(&id), "media/assets/abc/current.json");
+        let key = objects.object(&id, &v, &AssetDir::relative().hls_playlist(&q));
+        assert_eq!(key, "media/assets/abc/v/1733385600000-0a1b2c3d/hls/720p/playlist.m3u8");
+        assert_eq!(objects.split_version_key(&id, &key), Some((v, "hls/720p/playlist.m3u8")));
+        assert_eq!(ObjectLayout::new("").pointer(&id), "abc/current.json");
+    }
+
+    #[test]
+    fn only_plain_relative_paths_are_publishable() {
+        assert!(is_publishable_path("hls/720p/segment_00001.m4s"));
+        assert!(is_publishable_path("meta.json"));
+        for bad in ["", "/x", "a//b", "../x", "hls/.partial", "a/./b", "a\\b", "é.mp4"] {
+            assert!(!is_publishable_path(bad), "{bad:?} accepted");
+        }
+        assert!(VersionId::parse("Upper").is_none() && VersionId::parse("../x").is_none());
     }
 }

@@ -11,6 +11,8 @@
 //! - `queue` (Redis Streams job queue: job/event formats, claim, heartbeats, takeover, dead letters) knows
 //!   nothing of the CLI or the pipeline; the `enqueue`/`worker`/`jobs` commands join it to the pipeline
 //! - `ui` decides how things print; `exit` maps outcomes to exit codes; `atomic` makes outputs atomic
+//! - `storage` is where assets live in object storage (`s3://`), with the publish commit point;
+//!   `mime` (content types, cache policy) is shared by the server and storage
 
 pub mod atomic;
 pub mod cli;
@@ -20,10 +22,12 @@ pub mod exit;
 pub mod inputs;
 pub mod layout;
 pub mod m3u8;
+pub mod mime;
 pub mod pipeline;
 pub mod queue;
 pub mod server;
 pub mod signing;
+pub mod storage;
 pub mod ui;
 pub mod units;
 
@@ -46,5 +50,6 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
         Command::Enqueue(args) => cmd::enqueue::run(&settings, args),
         Command::Worker(args) => cmd::worker::run(&settings, args),
         Command::Jobs(args) => cmd::jobs::run(&settings, args),
+        Command::Publish(args) => cmd::publish::run(&settings, args),
     }
 }

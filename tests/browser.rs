@@ -5,8 +5,7 @@
 //! origin (its JSON access log is checked too), and in-process servers for the page origin and the
 //! fallback and error cases. What is checked and how is in `browser/scenario.rs`; the WebDriver client
 //! is `browser/webdriver.rs`, the child-process server `browser/served.rs`.
-//! Skipped, with the reason printed, only when chromium or chromedriver is not installed (CI installs
-//! both, see `.ci/run`).
+//! Without chromium or chromedriver the tests FAIL and say what to install (`.ci/run` installs both).
 
 mod common;
 #[path = "browser/scenario.rs"]
@@ -95,13 +94,12 @@ fn origin(listener: &TcpListener) -> String {
     format!("http://{}", listener.local_addr().unwrap())
 }
 
-/// chromedriver and one browser session, or `None` (with the reason printed) without chromium.
-fn browser() -> Option<webdriver::Driver> {
-    if let Some(why) = webdriver::missing_browser() {
-        eprintln!("SKIPPED browser test: {why}");
-        return None;
-    }
-    Some(webdriver::Driver::start().expect("start chromedriver"))
+/// chromedriver, ready to open chromium sessions; fails the test, naming the packages, when either
+/// is not installed.
+fn browser() -> webdriver::Driver {
+    let chromium = common::required_tool("chromium", "chromium chromium-driver");
+    let chromedriver = common::required_tool("chromedriver", "chromium chromium-driver");
+    webdriver::Driver::start(&chromedriver, &chromium).expect("start chromedriver")
 }
 
 /// The server's side of a run: every access-log line since the last call; none may be a 4xx or 5xx.
@@ -116,7 +114,7 @@ fn check_server_log(label: &str, server: &served::Served) -> usize {
 
 #[test]
 fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
-    let Some(driver) = browser() else { return };
+    let driver = browser();
     let profile = tempfile::tempdir().unwrap();
     let session = driver.session(profile.path()).expect("start chromium");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch-page-playing.png");
@@ -183,7 +181,7 @@ fn watch_page_plays_switches_rungs_seeks_and_loads_media_from_another_origin() {
 
 #[test]
 fn watch_page_falls_back_to_native_hls_or_progressive_and_explains_errors() {
-    let Some(driver) = browser() else { return };
+    let driver = browser();
     let profile = tempfile::tempdir().unwrap();
     let session = driver.session(profile.path()).expect("start chromium");
 

@@ -227,7 +227,10 @@ fn big_sparse_mp4(path: &Path, mdat_len: u64) {
     let ftyp = b(b"ftyp", b"isom\0\0\0\0");
     let mut stco = vec![0, 0, 0, 0, 0, 0, 0, 1];
     stco.extend_from_slice(&(ftyp.len() as u32 + 8).to_be_bytes());
-    let moov = b(b"moov", &b(b"trak", &b(b"mdia", &b(b"minf", &b(b"stbl", &b(b"stco", &stco))))));
+    // One chunk of one 1-byte sample (stsc, stsz): faststart checks each chunk lies inside mdat.
+    let words = |w: &[u32]| w.iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
+    let stbl = [b(b"stsc", &words(&[0, 1, 1, 1, 1])), b(b"stsz", &words(&[0, 1, 1])), b(b"stco", &stco)].concat();
+    let moov = b(b"moov", &b(b"trak", &b(b"mdia", &b(b"minf", &b(b"stbl", &stbl)))));
     let mut f = std::fs::File::create(path).unwrap();
     f.write_all(&ftyp).unwrap();
     f.write_all(&((mdat_len + 8) as u32).to_be_bytes()).unwrap();

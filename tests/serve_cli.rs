@@ -5,7 +5,7 @@
 mod common;
 mod serve_support;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -160,6 +160,33 @@ fn sigterm_stops_the_server_with_exit_0() {
     assert_eq!(request(s.addr, "GET", "/health", &[]).status, 200);
     s.signal("TERM");
     assert_eq!(s.wait(), 0);
+}
+
+#[test]
+fn sigterm_stops_the_server_while_requests_hit_a_fifo() {
+    let s = Served::start(&["--access-log", "false"], &[], None);
+    let fifo = s._root.path().join("abc/stream.mp4");
+    std::fs::remove_file(&fifo).unwrap();
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success(), "mkfifo runs");
+    let addr = s.addr;
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut c = std::net::TcpStream::connect(addr).unwrap();
+                c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                let _ = c.write_all(b"GET /stream/abc HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+                let mut buf = Vec::new();
+                let _ = c.read_to_end(&mut buf);
+            })
+        })
+        .collect();
+    // Let the four requests reach the server before the signal.
+    std::thread::sleep(Duration::from_millis(300));
+    s.signal("TERM");
+    assert_eq!(s.wait(), 0);
+    for c in clients {
+        c.join().unwrap();
+    }
 }
 
 #[test]

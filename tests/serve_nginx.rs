@@ -2,8 +2,9 @@
 //! the design document's location blocks (plus the `proxy_cache_path` they need): Range requests pass
 //! through `/stream/`, HLS made by real ffmpeg is fetched and cached through `/hls/`. nginx runs as a
 //! test-owned process (`daemon off`, `master_process off`, every path in a temp dir) and is killed by
-//! its PID when the test ends. Skipped, saying so, only when nginx is not installed.
+//! its PID when the test ends. Without nginx the tests FAIL and say what to install.
 
+mod common;
 mod serve_support;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -12,8 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serve_support::*;
-
-const NGINX: &str = "/usr/sbin/nginx";
 
 /// The design document's blocks, verbatim apart from the upstream address and the test-only
 /// X-Cache-Status header.
@@ -78,18 +77,16 @@ http {{
     )
 }
 
-/// Start nginx on a free port (bind 127.0.0.1:0, read the port, release it, retry on a clash).
-fn start_nginx(upstream: SocketAddr) -> Option<Nginx> {
-    if !Path::new(NGINX).exists() {
-        eprintln!("SKIPPED: {NGINX} is not installed (apt-get install nginx); the nginx tests did not run");
-        return None;
-    }
+/// Start nginx on a free port (bind 127.0.0.1:0, read the port, release it, retry on a clash); fails
+/// the test, naming the package, when nginx is not installed.
+fn start_nginx(upstream: SocketAddr) -> Nginx {
+    let nginx = common::required_tool("nginx", "nginx-light");
     for _attempt in 0..5 {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, config(dir.path(), port, upstream)).unwrap();
-        let mut child = Command::new(NGINX)
+        let mut child = Command::new(&nginx)
             .arg("-p")
             .arg(dir.path())
             .arg("-c")
@@ -111,7 +108,7 @@ fn start_nginx(upstream: SocketAddr) -> Option<Nginx> {
                 panic!("nginx exited with {status}: {log}");
             }
             if TcpStream::connect(addr).is_ok() {
-                return Some(Nginx { child, addr, _dir: dir });
+                return Nginx { child, addr, _dir: dir };
             }
             assert!(Instant::now() < deadline, "nginx did not start listening");
             std::thread::sleep(Duration::from_millis(20));
@@ -147,7 +144,7 @@ fn real_assets() -> tempfile::TempDir {
 #[test]
 fn ranges_pass_through_nginx_to_playtube() {
     let server = TestServer::start(real_assets(), |_| {});
-    let Some(nginx) = start_nginx(server.addr) else { return };
+    let nginx = start_nginx(server.addr);
     let file = std::fs::read(server.path("clip/stream.mp4")).unwrap();
     let len = file.len();
 
@@ -183,7 +180,7 @@ fn ranges_pass_through_nginx_to_playtube() {
 #[test]
 fn hls_is_fetched_and_cached_through_nginx() {
     let server = TestServer::start(real_assets(), |_| {});
-    let Some(nginx) = start_nginx(server.addr) else { return };
+    let nginx = start_nginx(server.addr);
     let master = request(nginx.addr, "GET", "/hls/clip/master.m3u8", &[]);
     assert_eq!(master.status, 200);
     assert_eq!(master.header("content-type"), Some("application/vnd.apple.mpegurl"));

@@ -10,6 +10,7 @@ pub mod hls;
 pub mod jobs;
 pub mod prepare;
 pub mod probe;
+pub mod publish;
 pub mod renditions;
 pub mod serve;
 pub mod sign;

@@ -47,7 +47,7 @@ pub fn run(settings: &Settings, args: &StatsArgs) -> anyhow::Result<Code> {
         }
         shown += 1;
         match every {
-            Some(d) if args.count.map_or(true, |n| shown < n) => std::thread::sleep(d),
+            Some(d) if args.count.is_none_or(|n| shown < n) => std::thread::sleep(d),
             _ => return Ok(Code::Success),
         }
     }

@@ -9,6 +9,7 @@ pub mod probe;
 pub mod queue;
 pub mod serve;
 pub mod sign;
+pub mod storage;
 pub mod tools;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub struct ConfigFile {
     pub serve: serve::ServeSection,
     pub sign: sign::SignSection,
     pub queue: queue::QueueSection,
+    pub storage: storage::StorageSection,
 }
 
 /// A snapshot of the process environment, taken once, so that layering is testable without touching

@@ -1,7 +1,8 @@
 //! The response body type: nothing, bytes already in memory, or a list of pieces (literal bytes and
 //! byte ranges of a source) streamed one frame at a time. Ranges of an in-memory source are `Bytes`
 //! slices (no copy); ranges of an open file are slices of chunks held in the memory cache, or, with the
-//! cache off, read in pooled, budgeted chunks (`chunks::ChunkPool`).
+//! cache off, read in pooled, budgeted chunks (`chunks::ChunkPool`). Every read of a file runs on the
+//! blocking pool (`blocking.rs`); the body waits for it without holding an async worker.
 //! Every body counts the bytes it yields into `/stats` and, when dropped (finished or aborted), writes
 //! the request's access-log line with the bytes actually produced.
 
@@ -11,13 +12,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
-use tokio::sync::{AcquireError, OwnedSemaphorePermit};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use super::access::AccessLog;
+use super::blocking::Blocking;
 use super::cache::CacheOutcome;
 use super::chunks::ChunkPool;
 use super::identity::{FileError, Identity};
@@ -36,16 +38,27 @@ pub enum Piece {
 #[derive(Debug)]
 pub enum Source {
     Memory(Bytes),
-    File { file: Arc<File>, ident: Identity, pool: Arc<ChunkPool> },
+    File { file: Arc<File>, ident: Identity, pool: Arc<ChunkPool>, blocking: Blocking },
 }
 
+/// Bytes each response may always have in flight from its own share when the shared chunk budget is
+/// taken (nginx's `output_buffers 2 32k`): clients that stop reading can hold the shared budget, never
+/// another connection's share. The memory bound is `max_inflight_bytes` plus this per response.
+pub const OWN_SHARE: usize = 64 << 10;
+
 type PermitFuture = Pin<Box<dyn Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send>>;
+/// A chunk being read on the blocking pool, with whether it came from the memory cache (`Some(hit)`).
+type ReadFuture = Pin<Box<dyn Future<Output = Result<(Bytes, Option<bool>), FileError>> + Send>>;
 
 /// A body made of pieces.
 pub struct Pieces {
     source: Source,
     pieces: VecDeque<Piece>,
+    /// Waiting for this response's own share to come back (its last chunk written), and its size.
     waiting: Option<(PermitFuture, usize)>,
+    reading: Option<ReadFuture>,
+    /// This response's own share, made on first need.
+    own: Option<Arc<Semaphore>>,
     /// Chunks of the file taken from the memory cache, and chunks that had to be read (for the log).
     chunk_hits: u32,
     chunk_misses: u32,
@@ -53,7 +66,15 @@ pub struct Pieces {
 
 impl Pieces {
     pub fn new(source: Source, pieces: Vec<Piece>) -> Pieces {
-        Pieces { source, pieces: pieces.into(), waiting: None, chunk_hits: 0, chunk_misses: 0 }
+        Pieces {
+            source,
+            pieces: pieces.into(),
+            waiting: None,
+            reading: None,
+            own: None,
+            chunk_hits: 0,
+            chunk_misses: 0,
+        }
     }
 
     fn remaining(&self) -> u64 {
@@ -66,8 +87,35 @@ impl Pieces {
             .sum()
     }
 
+    /// Account a chunk of the front range (or the error that ends the body).
+    fn advance(&mut self, read: Result<(Bytes, Option<bool>), FileError>) -> Result<Bytes, FileError> {
+        match read {
+            Ok((bytes, outcome)) => {
+                match outcome {
+                    Some(true) => self.chunk_hits += 1,
+                    Some(false) => self.chunk_misses += 1,
+                    None => {}
+                }
+                if let Some(Piece::Range { offset, len }) = self.pieces.front_mut() {
+                    *offset += bytes.len() as u64;
+                    *len -= bytes.len() as u64;
+                }
+                Ok(bytes)
+            }
+            Err(e) => {
+                self.pieces.clear();
+                Err(e)
+            }
+        }
+    }
+
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, FileError>>> {
         loop {
+            if let Some(reading) = self.reading.as_mut() {
+                let read = ready!(reading.as_mut().poll(cx));
+                self.reading = None;
+                return Poll::Ready(Some(self.advance(read)));
+            }
             let Some(front) = self.pieces.front_mut() else { return Poll::Ready(None) };
             let (offset, len) = match front {
                 Piece::Bytes(b) => {
@@ -82,66 +130,68 @@ impl Pieces {
                     self.pieces.pop_front();
                     continue;
                 }
-                Piece::Range { offset, len } => (offset, len),
+                Piece::Range { offset, len } => (*offset, *len),
             };
-            match &self.source {
+            let (file, ident, pool, blocking) = match &self.source {
                 Source::Memory(all) => {
-                    let start = *offset as usize;
-                    let slice = all.slice(start..start + *len as usize);
+                    let start = offset as usize;
+                    let slice = all.slice(start..start + len as usize);
                     self.pieces.pop_front();
                     return Poll::Ready(Some(Ok(slice)));
                 }
-                Source::File { file, ident, pool } => {
-                    if let Some(chunk) = pool.cached(file, ident, *offset, *len) {
-                        match chunk {
-                            Ok((bytes, hit)) => {
-                                if hit {
-                                    self.chunk_hits += 1;
-                                } else {
-                                    self.chunk_misses += 1;
-                                }
-                                *offset += bytes.len() as u64;
-                                *len -= bytes.len() as u64;
-                                return Poll::Ready(Some(Ok(bytes)));
-                            }
-                            Err(e) => {
-                                self.pieces.clear();
-                                return Poll::Ready(Some(Err(e)));
-                            }
-                        }
-                    }
-                    let want = (*len).min(pool.chunk_size() as u64) as usize;
-                    let permit = match self.waiting.as_mut() {
-                        Some((fut, n)) if *n == want => match fut.as_mut().poll(cx) {
-                            Poll::Pending => return Poll::Pending,
-                            Poll::Ready(p) => {
-                                self.waiting = None;
-                                p.map_err(|_| FileError::Changed)
-                            }
-                        },
-                        _ => match Arc::clone(pool.budget()).try_acquire_many_owned(want as u32) {
-                            Ok(p) => Ok(p),
-                            Err(_) => {
-                                let fut = Box::pin(Arc::clone(pool.budget()).acquire_many_owned(want as u32));
-                                self.waiting = Some((fut, want));
-                                continue;
-                            }
-                        },
+                Source::File { file, ident, pool, blocking } => (file, *ident, pool, blocking),
+            };
+            if pool.caches() {
+                // A chunk in memory is sliced inline; a missing one is read on the blocking pool.
+                if let Some(bytes) = pool.held(&ident, offset, len) {
+                    return Poll::Ready(Some(self.advance(Ok((bytes, Some(true))))));
+                }
+                let (file, pool, blocking) = (Arc::clone(file), Arc::clone(pool), blocking.clone());
+                self.reading = Some(Box::pin(async move {
+                    let fill = move || match pool.cached(&file, &ident, offset, len) {
+                        Some(read) => read.map(|(bytes, hit)| (bytes, Some(hit))),
+                        None => Err(FileError::Changed),
                     };
-                    let chunk = permit.and_then(|p| pool.read(file, ident, *offset, want, p));
-                    match chunk {
-                        Ok(bytes) => {
-                            *offset += want as u64;
-                            *len -= want as u64;
-                            return Poll::Ready(Some(Ok(bytes)));
-                        }
-                        Err(e) => {
-                            self.pieces.clear();
-                            return Poll::Ready(Some(Err(e)));
+                    blocking.run(fill).await
+                }));
+                continue;
+            }
+            // Cache off: charge the read to the shared budget when it has room, else to this response's
+            // own share (waiting only for this connection's own last chunk to be written).
+            let permit = match self.waiting.as_mut() {
+                Some((fut, n)) => {
+                    let n = *n;
+                    let permit = ready!(fut.as_mut().poll(cx));
+                    self.waiting = None;
+                    match permit {
+                        Ok(p) => (p, n),
+                        Err(_) => return Poll::Ready(Some(self.advance(Err(FileError::Changed)))),
+                    }
+                }
+                None => {
+                    let shared = len.min(pool.chunk_size() as u64) as usize;
+                    match Arc::clone(pool.budget()).try_acquire_many_owned(shared as u32) {
+                        Ok(p) => (p, shared),
+                        Err(_) => {
+                            let own = Arc::clone(self.own.get_or_insert_with(|| Arc::new(Semaphore::new(OWN_SHARE))));
+                            let n = len.min(OWN_SHARE.min(pool.chunk_size()) as u64) as usize;
+                            match Arc::clone(&own).try_acquire_many_owned(n as u32) {
+                                Ok(p) => (p, n),
+                                Err(_) => {
+                                    self.waiting = Some((Box::pin(own.acquire_many_owned(n as u32)), n));
+                                    continue;
+                                }
+                            }
                         }
                     }
                 }
-            }
+            };
+            let (permit, n) = permit;
+            let (file, pool, blocking) = (Arc::clone(file), Arc::clone(pool), blocking.clone());
+            self.reading = Some(Box::pin(async move {
+                let read = move || pool.read(&file, &ident, offset, n, permit).map(|bytes| (bytes, None));
+                blocking.run(read).await
+            }));
         }
     }
 }

@@ -214,6 +214,14 @@ impl Cache {
         result.map(|bytes| (bytes, false))
     }
 
+    /// Chunk `index` of the version `ident` if it is held right now (counted as a hit); `None`, with
+    /// nothing counted, when it is not (the caller then fills it through [`Cache::chunk_and_outcome`]).
+    pub fn held(&self, ident: &Identity, index: u64) -> Option<Bytes> {
+        let bytes = self.held_chunk(&(*ident, index))?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(bytes)
+    }
+
     fn held_chunk(&self, key: &ChunkKey) -> Option<Bytes> {
         let map = self.map.read().ok()?;
         let entry = map.chunks.get(key)?;

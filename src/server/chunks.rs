@@ -45,12 +45,24 @@ impl ChunkPool {
         })
     }
 
-    /// Up to `len` bytes at `offset` of the version `expect` open as `file`, as a slice of a cached
-    /// chunk (read into the cache first if missing). `None` when chunks are not cached: then use
-    /// [`ChunkPool::read`]. The slice never crosses a chunk boundary.
+    /// Whether whole chunks are kept in the memory cache (then use [`held`](Self::held) and
+    /// [`cached`](Self::cached); else [`read`](Self::read)).
+    pub fn caches(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    /// The bytes of `offset..offset+len` (cut at the chunk's end) when the cached chunk that holds them
+    /// is in memory right now: no I/O, so it is done inline. Counts a hit when found.
+    pub fn held(&self, expect: &Identity, offset: u64, len: u64) -> Option<Bytes> {
+        let cache = self.cache.as_ref()?;
+        let index = offset / self.chunk as u64;
+        let bytes = cache.held(expect, index)?;
+        self.slice_of(&bytes, index, offset, len).ok()
+    }
+
     /// The bytes of `offset..offset+len` (cut at the chunk's end) from the cached chunk that holds them,
     /// filling it from `file` when it is not held; with whether it was held (a cache hit). `None` when
-    /// the cache is off.
+    /// the cache is off. Can block (a read, or waiting for another request's read of the same chunk).
     pub fn cached(
         &self,
         file: &File,
@@ -70,15 +82,20 @@ impl ChunkPool {
             }
             Ok(bytes)
         };
-        let result = cache.chunk_and_outcome(expect, index, fill).and_then(|(bytes, hit)| {
-            let from = (offset - start) as usize;
-            let to = (from as u64 + len).min(bytes.len() as u64) as usize;
-            if from >= to {
-                return Err(FileError::Changed);
-            }
-            Ok((bytes.slice(from..to), hit))
-        });
+        let result = cache
+            .chunk_and_outcome(expect, index, fill)
+            .and_then(|(bytes, hit)| Ok((self.slice_of(&bytes, index, offset, len)?, hit)));
         Some(result)
+    }
+
+    /// `offset..offset+len` of the file as a slice of chunk `index`, cut at the chunk's end.
+    fn slice_of(&self, bytes: &Bytes, index: u64, offset: u64, len: u64) -> Result<Bytes, FileError> {
+        let from = (offset - index * self.chunk as u64) as usize;
+        let to = (from as u64 + len).min(bytes.len() as u64) as usize;
+        if from >= to {
+            return Err(FileError::Changed);
+        }
+        Ok(bytes.slice(from..to))
     }
 
     pub fn chunk_size(&self) -> usize {
@@ -108,8 +125,9 @@ impl ChunkPool {
         }
     }
 
-    /// Read `len` bytes at `offset` into a pooled buffer charged to `permit`, then check that the file
-    /// is still the version the response started with.
+    /// Read `len` bytes (at most a chunk) at `offset` into a buffer charged to `permit` (from the shared
+    /// budget or a connection's own share), then check that the file is still the version the response
+    /// started with. Blocks: run it on the blocking pool.
     pub fn read(
         self: &Arc<Self>,
         file: &File,
@@ -118,7 +136,9 @@ impl ChunkPool {
         len: usize,
         permit: OwnedSemaphorePermit,
     ) -> Result<Bytes, FileError> {
-        let mut buf = self.take();
+        // Whole chunks use pooled buffers; smaller reads (a file's tail, a connection's own share when
+        // the shared budget is taken) get a buffer of their own size.
+        let mut buf = if len >= self.chunk { self.take() } else { vec![0u8; len] };
         let n = len.min(buf.len());
         let result = read_exact_at(file, &mut buf[..n], offset).and_then(|()| {
             if Identity::of(&file.metadata()?) == *expect {

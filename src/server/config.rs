@@ -51,8 +51,7 @@ pub struct Config {
     pub sendfile_min_connections: u64,
 }
 
-pub const DEFAULT_CACHE_CONTROL_MEDIA: &str = "public, max-age=31536000, immutable";
-pub const DEFAULT_CACHE_CONTROL_PLAYLIST: &str = "public, max-age=5";
+pub use crate::mime::{DEFAULT_CACHE_CONTROL_MEDIA, DEFAULT_CACHE_CONTROL_PLAYLIST};
 
 impl Config {
     /// Defaults for a root (the same as `playtube serve` with no settings).

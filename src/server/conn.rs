@@ -37,6 +37,9 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
         .max_header_size(cfg.max_header_bytes)
         .max_buf_size(cfg.max_header_bytes.max(64 << 10))
         .writev(true)
+        // A client may send its requests and then shut down its sending side: answer every request
+        // received completely before the FIN (as nginx does) instead of closing at the EOF.
+        .half_close(true)
         .keep_alive(true);
     let builder = Arc::new(builder);
     tracing::info!(addr = %listener.local_addr()?, root = %shared.resolver.root().display(), "serving");
@@ -112,10 +115,12 @@ async fn serve_connection(
     let _active = ActiveGuard(Arc::clone(&shared.stats));
     // The peer address travels with each request, for links bound to a client address.
     let peer = stream.peer_addr().ok().map(auth::Peer);
-    let progress = Arc::new(AtomicU64::new(0));
+    let epoch = std::time::Instant::now();
+    let last_moved = Arc::new(AtomicU64::new(0));
     let io = TokioIo::new(Socket::new(
         stream,
-        Arc::clone(&progress),
+        epoch,
+        Arc::clone(&last_moved),
         Arc::clone(&shared.stats),
         shared.config.sendfile_min_connections,
     ));
@@ -126,15 +131,17 @@ async fn serve_connection(
             if let Some(peer) = peer {
                 req.extensions_mut().insert(peer);
             }
-            let response = handler::handle(&shared, req);
-            std::future::ready(Ok::<_, std::convert::Infallible>(response))
+            let shared = Arc::clone(&shared);
+            async move { Ok::<_, std::convert::Infallible>(handler::handle(&shared, req).await) }
         })
     };
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
+    // The watchdog sleeps until "last byte moved + idle timeout" and re-arms to the new deadline when
+    // bytes moved meanwhile, so a connection is closed within a timer tick of N seconds without traffic.
+    let epoch = tokio::time::Instant::from_std(epoch);
     let idle = tokio::time::sleep(idle_timeout);
     tokio::pin!(idle);
-    let mut seen = 0;
     let mut stopping = *stop.borrow();
     if stopping {
         conn.as_mut().graceful_shutdown();
@@ -154,13 +161,12 @@ async fn serve_connection(
                 }
             }
             () = &mut idle => {
-                let now = progress.load(Ordering::Relaxed);
-                if now == seen {
+                let deadline = epoch + Duration::from_millis(last_moved.load(Ordering::Relaxed)) + idle_timeout;
+                if tokio::time::Instant::now() >= deadline {
                     tracing::debug!("closing idle connection");
                     return;
                 }
-                seen = now;
-                idle.as_mut().reset(tokio::time::Instant::now() + idle_timeout);
+                idle.as_mut().reset(deadline);
             }
         }
     }

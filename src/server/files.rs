@@ -1,6 +1,6 @@
 //! Files under the assets root: opening them confined to the root, reading small ones whole in a way
-//! that survives the file being replaced, and [`lookup`], which finds the current version of a file in
-//! the memory cache or on disk. Large files are streamed in budgeted chunks by `chunks.rs`; what
+//! that survives the file being replaced, and finding the current version of a file in the memory
+//! cache ([`cached`], inline) or on disk ([`load`], on the blocking pool). Large files are streamed in budgeted chunks by `chunks.rs`; what
 //! identifies a version and the errors live in `identity.rs`.
 //!
 //! Confinement: a path built from a validated [`crate::server::route::Route`] has no `..`, but a symlink
@@ -116,8 +116,23 @@ impl Resolver {
     }
 
     /// Open a regular file under the root and take its identity from the open descriptor.
+    ///
+    /// The open cannot block: `O_NONBLOCK` makes a FIFO (or a symlink to one, even outside the root)
+    /// open at once instead of waiting for a writer, and a device open return instead of waiting for
+    /// the device; the `fstat` that follows refuses anything that is not a regular file before a single
+    /// byte is read. (`O_NOFOLLOW` does not fit: symlinks inside the root are allowed and confined by
+    /// [`verify`](Self::verify).) On a regular file `O_NONBLOCK` changes nothing.
     pub fn open(&self, path: &Path) -> Result<Opened, FileError> {
-        let file = File::open(path)?;
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+        let file = match rustix::fs::open(path, flags, Mode::empty()) {
+            Ok(fd) => File::from(fd),
+            // A socket file, or a device with nothing behind it: not a file to serve.
+            Err(rustix::io::Errno::NXIO | rustix::io::Errno::NODEV | rustix::io::Errno::AGAIN) => {
+                return Err(FileError::NotFound)
+            }
+            Err(e) => return Err(io::Error::from(e).into()),
+        };
         let meta = file.metadata()?;
         if !meta.is_file() {
             return Err(FileError::NotFound);
@@ -199,22 +214,31 @@ impl Found {
     }
 }
 
-/// Find the current version of a file: from the cache if it holds exactly this version, else from
-/// disk (stored in the cache when it fits). Playlists are always read whole.
-pub fn lookup(resolver: &Resolver, cache: &Cache, path: &Path, kind: Kind) -> Result<Found, FileError> {
-    let use_cache = kind.cacheable() && cache.enabled();
-    if use_cache {
-        let ident = resolver.stat(path)?;
-        // Only a path already proven to lead to this inode inside the root may skip the open.
-        if resolver.is_verified(path, &ident) {
-            if let Some(entry) = cache.get(path, &ident) {
-                let source = FoundSource::Memory(entry.bytes.clone());
-                return Ok(Found { meta: entry.meta.clone(), source, cache: CacheOutcome::Hit });
-            }
-        } else {
-            cache.note_miss();
-        }
+/// The memory cache's copy of a file when it holds exactly the current version: one `stat` of a path
+/// already verified, no open, no read, so it is done inline on the async worker. `Ok(None)` when the
+/// file must be [`load`]ed (not cacheable, cache off, not held, or not yet verified). Counts the
+/// cache's hit or miss.
+pub fn cached(resolver: &Resolver, cache: &Cache, path: &Path, kind: Kind) -> Result<Option<Found>, FileError> {
+    if !(kind.cacheable() && cache.enabled()) {
+        return Ok(None);
     }
+    let ident = resolver.stat(path)?;
+    // Only a path already proven to lead to this inode inside the root may skip the open.
+    if resolver.is_verified(path, &ident) {
+        if let Some(entry) = cache.get(path, &ident) {
+            let source = FoundSource::Memory(entry.bytes.clone());
+            return Ok(Some(Found { meta: entry.meta.clone(), source, cache: CacheOutcome::Hit }));
+        }
+    } else {
+        cache.note_miss();
+    }
+    Ok(None)
+}
+
+/// Open the current version of a file and, for playlists and files the cache admits, read it whole
+/// (stored in the cache when it fits). Opens and reads can block: run this on the blocking pool.
+pub fn load(resolver: &Resolver, cache: &Cache, path: &Path, kind: Kind) -> Result<Found, FileError> {
+    let use_cache = kind.cacheable() && cache.enabled();
     let outcome = if use_cache { CacheOutcome::Miss } else { CacheOutcome::Bypass };
     let mut attempts = 0;
     loop {

@@ -2,8 +2,8 @@
 //! -> decide (preconditions, Range) -> render. Each step is a plain function call in [`respond`], so a
 //! step can be inserted without restructuring: signed-URL checks go in the gate step, a playlist
 //! rewrite between lookup and render (playlist bodies are always whole `Bytes` there, see
-//! [`files::Found::source`]). The handler is synchronous: files in the page cache are read inline, like
-//! nginx does, which avoids a thread hand-off per request.
+//! [`files::Found::source`]). Cached files are answered inline; anything that opens or reads a file
+//! waits for the blocking pool (`blocking.rs`), so a file that blocks never holds an async worker.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +21,7 @@ use super::cache::CacheOutcome;
 use super::conditional::{self, Precondition, Validators};
 use super::cors::{self, Preflight};
 use super::files::{self, Found, FoundSource};
+use super::host;
 use super::identity::{FileError, FileMeta};
 use super::mime::{self, Kind};
 use super::player;
@@ -31,12 +32,12 @@ use super::state::Shared;
 const ALLOW: &str = "GET, HEAD, OPTIONS";
 
 /// Handle one request. Always produces a response; the body writes the access-log line when done.
-pub fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> {
+pub async fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> {
     let started = Instant::now();
     shared.stats.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (parts, _) = req.into_parts();
     let mut cache = CacheOutcome::Bypass;
-    let mut response = respond(shared, &parts, &mut cache);
+    let mut response = respond(shared, &parts, &mut cache).await;
     shared.cors.apply(&parts.headers, response.headers_mut());
     if parts.method == Method::HEAD {
         response.body_mut().clear();
@@ -53,8 +54,11 @@ pub fn handle<B>(shared: &Arc<Shared>, req: Request<B>) -> Response<Body> {
 }
 
 /// The pipeline, step by step.
-fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response<Body> {
-    // Parse.
+async fn respond(shared: &Arc<Shared>, parts: &Parts, cache: &mut CacheOutcome) -> Response<Body> {
+    // Parse: the Host rules of RFC 9112 §3.2 first, then the method and the route.
+    if let Err(err) = host::check(parts.version, &parts.headers) {
+        return plain(StatusCode::BAD_REQUEST, err.body());
+    }
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOW));
@@ -88,8 +92,16 @@ fn respond(shared: &Shared, parts: &Parts, cache: &mut CacheOutcome) -> Response
             return json(Bytes::from(snap.to_json().to_string()));
         }
     };
-    // Look up.
-    let found = match files::lookup(&shared.resolver, &shared.cache, &path, kind) {
+    // Look up: in memory inline, else opened (and read) on the blocking pool.
+    let found = match files::cached(&shared.resolver, &shared.cache, &path, kind) {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => {
+            let (owned, file) = (Arc::clone(shared), path.clone());
+            shared.blocking.run(move || files::load(&owned.resolver, &owned.cache, &file, kind)).await
+        }
+        Err(err) => Err(err),
+    };
+    let found = match found {
         Ok(found) => found,
         Err(err) => return file_error(&path, err),
     };
@@ -236,9 +248,12 @@ fn render(shared: &Shared, path: &Path, kind: Kind, found: Found, served: Served
 fn source_of(shared: &Shared, found: &Found) -> Source {
     match &found.source {
         FoundSource::Memory(bytes) => Source::Memory(bytes.clone()),
-        FoundSource::File(file) => {
-            Source::File { file: Arc::clone(file), ident: found.meta.ident, pool: Arc::clone(&shared.pool) }
-        }
+        FoundSource::File(file) => Source::File {
+            file: Arc::clone(file),
+            ident: found.meta.ident,
+            pool: Arc::clone(&shared.pool),
+            blocking: shared.blocking.clone(),
+        },
     }
 }
 

@@ -4,15 +4,17 @@
 //!
 //! - `config` (the plain settings) -> `state` (what all connections share) -> `conn` (accept loop,
 //!   limits, graceful shutdown) -> `handler` (one flat request path)
-//! - the request path's steps: `route` (path -> typed route), `auth` (the signature gate, decided on
+//! - the request path's steps: `host` (RFC 9112 Host rules), `route` (path -> typed route), `auth` (the signature gate, decided on
 //!   the route), `files` (confined opens and the cache-or-disk lookup) with `identity` (versions and
 //!   errors), `cache` and `chunks` (budgeted large-file reads), `conditional` and `range` (pure
 //!   decisions), `body` (what hyper sends), `mime`, `cors`, `player` (the watch page)
+//! - `blocking`: the bounded pool where opens and reads run, off the async workers
 //! - `transport`: the socket wrapper and the sealed-memfd/`sendfile` corner
 //! - `access` and `stats`: the access log and the `/stats` counters
 
 pub mod access;
 pub mod auth;
+pub mod blocking;
 pub mod body;
 pub mod cache;
 pub mod chunks;
@@ -22,8 +24,9 @@ pub mod conn;
 pub mod cors;
 pub mod files;
 pub mod handler;
+pub mod host;
 pub mod identity;
-pub mod mime;
+pub use crate::mime;
 pub mod player;
 pub mod range;
 pub mod route;

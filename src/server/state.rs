@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use http::HeaderValue;
 
+use super::blocking::{self, Blocking};
 use super::cache::Cache;
 use super::chunks::ChunkPool;
 use super::config::Config;
@@ -24,6 +25,8 @@ pub struct Shared {
     pub cache: Arc<Cache>,
     pub pool: Arc<ChunkPool>,
     pub stats: Arc<Stats>,
+    /// Where opens and reads run (never on the async workers).
+    pub blocking: Blocking,
     pub cors: Cors,
     pub boundary: String,
     cc_media: HeaderValue,
@@ -46,6 +49,7 @@ impl Shared {
             pool: ChunkPool::with_cache(config.chunk_size, config.max_inflight_bytes, chunk_cache),
             cache,
             stats: Arc::new(Stats::default()),
+            blocking: Blocking::new(blocking::DEFAULT_LIMIT),
             cors: Cors::new(&config.allowed_origins),
             boundary: format!("playtube-{:016x}", (seed as u64) ^ u64::from(std::process::id())),
             cc_media: header("cache_control_media", &config.cache_control_media)?,

@@ -42,6 +42,21 @@ impl Bars {
         }
     }
 
+    /// A bar for bytes moved (an upload): bytes done of total, rate and ETA. The length may be set
+    /// later with `set_length`, when the total is known.
+    pub fn bytes(&self, name: &str, total: u64) -> ProgressBar {
+        let bar = self.multi.add(ProgressBar::new(total));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>24.bold} [{bar:30.cyan/blue}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(truncate(name, 24));
+        bar
+    }
+
     /// The total bar of a batch: files done of files.
     pub fn total(&self, files: u64) -> ProgressBar {
         let bar = self.multi.add(ProgressBar::new(files));

@@ -14,35 +14,26 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{json, Value};
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// Why the browser test cannot run here, if it cannot (chromium or chromedriver missing).
-pub fn missing_browser() -> Option<String> {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER].into_iter().filter(|p| !Path::new(p).exists()).collect();
-    (!missing.is_empty()).then(|| {
-        format!("{} not installed (apt-get install chromium chromium-driver; .ci/run does)", missing.join(" and "))
-    })
-}
-
 /// A running chromedriver, killed (by PID) on drop.
 pub struct Driver {
     child: Child,
+    chromium: PathBuf,
     base: String,
     agent: ureq::Agent,
 }
 
 impl Driver {
     /// Start chromedriver with `--port=0` and read the port it chose from its stdout. Without
-    /// `--allowed-ips` it listens on loopback only (with it, on every interface).
-    pub fn start() -> Result<Driver, String> {
-        let mut child = Command::new(CHROMEDRIVER)
+    /// `--allowed-ips` it listens on loopback only (with it, on every interface). Sessions run the
+    /// browser binary `chromium`.
+    pub fn start(chromedriver: &Path, chromium: &Path) -> Result<Driver, String> {
+        let mut child = Command::new(chromedriver)
             .args(["--port=0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("starting {CHROMEDRIVER}: {e}"))?;
+            .map_err(|e| format!("starting {}: {e}", chromedriver.display()))?;
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         // Reads the start-up line, then keeps draining stdout so chromedriver never blocks on a full pipe.
@@ -62,7 +53,7 @@ impl Driver {
             }
         };
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
-        Ok(Driver { child, base: format!("http://127.0.0.1:{port}"), agent })
+        Ok(Driver { child, chromium: chromium.to_owned(), base: format!("http://127.0.0.1:{port}"), agent })
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
@@ -108,7 +99,7 @@ impl Driver {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "timeouts": { "script": 20000, "pageLoad": 20000 },
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+            "goog:chromeOptions": { "binary": self.chromium, "args": args },
             "goog:loggingPrefs": { "performance": "ALL" },
         }}});
         let value = self.call("POST", "/session", Some(caps))?;

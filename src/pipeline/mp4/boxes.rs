@@ -57,6 +57,8 @@ pub struct BoxHeader {
     pub offset: u64,
     pub header_len: u64,
     pub size: u64,
+    /// The header said size 0: "runs to the end of the enclosing box (or file)".
+    pub to_end: bool,
 }
 
 impl BoxHeader {
@@ -123,7 +125,28 @@ pub fn read_header(file: &mut File, offset: u64, limit: u64) -> Result<BoxHeader
             "{kind} box at offset {offset} needs {size} bytes but only {available} remain"
         )));
     }
-    Ok(BoxHeader { kind, offset, header_len, size })
+    Ok(BoxHeader { kind, offset, header_len, size, to_end: size32 == 0 })
+}
+
+/// A reader over `file` from `pos` on that keeps its own position (positioned reads), so several can
+/// read different tables of one file in step.
+pub(crate) struct ReadAt<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl<'a> ReadAt<'a> {
+    pub(crate) fn new(file: &'a File, pos: u64) -> ReadAt<'a> {
+        ReadAt { file, pos }
+    }
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 /// The children of a container box (their headers), in order.

@@ -5,13 +5,22 @@
 //! computed after. All other boxes are copied byte for byte. Media data is copied in fixed-size pieces
 //! (`copy_file_range` on Linux), so memory stays constant whatever the file size; the output is a temp
 //! file beside the destination that is synced and renamed only when complete.
+//!
+//! "Lossless" is checked, not assumed: a `moov` the rewrite does not fully understand (see `moov.rs`), or
+//! a chunk that does not lie wholly inside one box (lengths from `samples.rs`), is refused before
+//! anything is written; and before the rename the output is re-read on its own, table for table, and
+//! every chunk offset must point at the same bytes as before (16 bytes compared per chunk).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use super::boxes::{layout_of, BoxHeader, Layout, MDAT, MOOV};
-use super::moov::{for_each_offset, node_size, read_tree, visit_tables, write_header, Node, CO64, STCO};
+use super::boxes::{layout_of, BoxHeader, FourCc, Layout, MDAT, MOOV};
+use super::moov::{
+    for_each_offset, node_size, read_moov, tables, visit_tables, write_header, Node, OffsetReader, CO64, STCO,
+};
+use super::samples::ChunkLengths;
 use super::{Destination, Mp4Error};
 use crate::atomic::{start_writeback, AtomicFile};
 
@@ -19,6 +28,9 @@ use crate::atomic::{start_writeback, AtomicFile};
 /// starting writeback of each piece as soon as it is copied. 16 MB measured fastest for a 1 GB file
 /// (64 MB left more for the final fsync; 8 MB was no better).
 const COPY_PIECE: u64 = 16 << 20;
+
+/// QuickTime's "hoov": ffmpeg reads it as `moov`.
+const HOOV: FourCc = FourCc::new(b"hoov");
 
 /// Tuning knobs, mostly for tests.
 #[derive(Debug, Clone)]
@@ -104,7 +116,7 @@ pub fn faststart(
     let mut plan = Plan::new(&mut file, &layout, first_mdat, options)?;
     let mut out = create_output(target, &meta)?;
     let rewrite = plan.write(&mut file, out.file(), stop)?;
-    verify_written(out.file(), &plan)?;
+    verify_written(&mut file, out.file(), &plan)?;
     commit(out, target)?;
     Ok(Outcome::Rewritten(rewrite))
 }
@@ -122,13 +134,49 @@ fn commit(out: AtomicFile, target: &Path) -> Result<(), Mp4Error> {
     out.commit().map_err(Mp4Error::io_path("writing", target))
 }
 
-/// Re-read the top-level layout of what was written: moov must now come first, sizes must add up.
-fn verify_written(out: &mut File, plan: &Plan) -> Result<(), Mp4Error> {
+/// Bytes compared at each chunk offset by [`verify_written`] (fewer where the box holding the chunk ends).
+const PROBE_BYTES: u64 = 16;
+
+/// Re-read what was written, without trusting the plan: `moov` must now come first, the sizes must add
+/// up, the output's offset tables must be the input's table for table, and every rewritten chunk offset
+/// must point at the same bytes as before. Runs before the rename, so a failure leaves nothing behind.
+fn verify_written(input: &mut File, out: &mut File, plan: &Plan) -> Result<(), Mp4Error> {
+    let failed = |what: String| Mp4Error::Corrupt(format!("output failed its own check: {what}"));
     out.flush().map_err(Mp4Error::io("flushing output"))?;
     let len = out.stream_position().map_err(Mp4Error::io("checking output"))?;
-    let layout = layout_of(out, len).map_err(|e| Mp4Error::Corrupt(format!("output failed its own check: {e}")))?;
+    let layout = layout_of(out, len).map_err(|e| failed(e.to_string()))?;
     if layout.faststart() != Some(true) || len != plan.output_len() {
-        return Err(Mp4Error::Corrupt("output failed its own check: moov is not first or the size is wrong".into()));
+        return Err(failed("moov is not first or the size is wrong".into()));
+    }
+    let out_moov = *layout.moov().expect("faststart() checked moov");
+    let written = read_moov(out, out_moov).map_err(|e| failed(e.to_string()))?;
+    let (before, after) = (tables(&plan.moov), tables(&written));
+    if before.len() != after.len() {
+        return Err(failed(format!("{} chunk-offset tables became {}", before.len(), after.len())));
+    }
+    let (mut old_bytes, mut new_bytes) = ([0u8; PROBE_BYTES as usize], [0u8; PROBE_BYTES as usize]);
+    for (n, (old_t, new_t)) in before.into_iter().zip(after).enumerate() {
+        if old_t.count != new_t.count {
+            return Err(failed(format!("table {n} had {} entries, now {}", old_t.count, new_t.count)));
+        }
+        let mut olds = OffsetReader::new(input, old_t);
+        let mut news = OffsetReader::new(out, new_t);
+        for i in 0..old_t.count {
+            let (old, new) = (olds.next()?, news.next()?);
+            let (b, _) =
+                plan.box_of(old).ok_or_else(|| failed(format!("chunk offset {old} lies outside the media")))?;
+            let k = (b.end() - old).min(PROBE_BYTES) as usize;
+            input.read_exact_at(&mut old_bytes[..k], old).map_err(Mp4Error::io("re-reading the input"))?;
+            if new.checked_add(k as u64).map_or(true, |end| end > len)
+                || out.read_exact_at(&mut new_bytes[..k], new).is_err()
+                || old_bytes[..k] != new_bytes[..k]
+            {
+                return Err(failed(format!(
+                    "chunk {i} of table {n} ({} box) moved from {old} to {new} but no longer points at the same bytes",
+                    new_t.header.kind
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -169,6 +217,12 @@ impl Plan {
         let mut others = Vec::with_capacity(layout.boxes.len());
         let mut insert_at = 0;
         for (i, b) in layout.boxes.iter().enumerate() {
+            if b.kind == HOOV {
+                return Err(Mp4Error::Unsupported(format!(
+                    "a hoov box at offset {} (read as the index by some players); not rewritten",
+                    b.offset
+                )));
+            }
             if b.kind == MOOV {
                 if b.offset != moov_header.offset {
                     return Err(Mp4Error::Unsupported("more than one moov box".into()));
@@ -185,8 +239,7 @@ impl Plan {
             };
             others.push((*b, shift));
         }
-        let mut track = 0;
-        let mut moov = read_tree(file, moov_header, &mut track)?;
+        let mut moov = read_moov(file, moov_header)?;
         let mut plan = Plan {
             others,
             insert_at,
@@ -200,24 +253,38 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Check every chunk offset points into a box that is kept, and note the largest per shift class.
+    /// Check every chunk lies wholly inside one kept box (its offset and its length from the sample
+    /// tables), and note the largest offset per shift class.
     fn scan_tables(&self, file: &mut File, node: &mut Node) -> Result<(), Mp4Error> {
         match node {
             Node::Container { children, .. } => children.iter_mut().try_for_each(|c| self.scan_tables(file, c)),
             Node::Leaf(_) => Ok(()),
             Node::Offsets(table) => {
                 let mut max = [None; 3];
-                for_each_offset(file, table, |offset| {
-                    let (_, shift) = self.box_of(offset).ok_or_else(|| {
+                let mut lengths = table.samples.as_ref().map(|s| ChunkLengths::new(file, s)).transpose()?;
+                let mut offsets = OffsetReader::new(file, table);
+                let what =
+                    |offset: u64| format!("{} box at {} (chunk at {offset})", table.header.kind, table.header.offset);
+                for _ in 0..table.count {
+                    let offset = offsets.next()?;
+                    let (b, shift) = self.box_of(offset).ok_or_else(|| {
                         Mp4Error::Corrupt(format!(
-                            "chunk offset {offset} in the {} box at {} points outside the media data",
-                            table.header.kind, table.header.offset
+                            "a chunk offset in the {} points outside the media data",
+                            what(offset)
                         ))
                     })?;
+                    let len = lengths.as_mut().map_or(Ok(0), |l| l.next_len())?;
+                    if offset.saturating_add(len) > b.end() {
+                        return Err(Mp4Error::Corrupt(format!(
+                            "a chunk of {len} bytes in the {} runs past the end of the {} box at {}",
+                            what(offset),
+                            b.kind,
+                            b.offset
+                        )));
+                    }
                     let slot = &mut max[class_index(shift)];
                     *slot = Some(slot.map_or(offset, |m: u64| m.max(offset)));
-                    Ok(())
-                })?;
+                }
                 table.max = max;
                 Ok(())
             }
@@ -365,250 +432,4 @@ fn copy_range(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::boxes::tests::boxed;
-    use super::*;
-
-    fn stco(offsets: &[u32]) -> Vec<u8> {
-        let mut p = vec![0, 0, 0, 0];
-        p.extend_from_slice(&(offsets.len() as u32).to_be_bytes());
-        offsets.iter().for_each(|o| p.extend_from_slice(&o.to_be_bytes()));
-        boxed(b"stco", &p)
-    }
-
-    fn trak(table: Vec<u8>) -> Vec<u8> {
-        let stbl = boxed(b"stbl", &[boxed(b"stsz", &[9; 12]), table].concat());
-        let minf = boxed(b"minf", &[boxed(b"vmhd", &[1; 12]), stbl].concat());
-        boxed(b"trak", &[boxed(b"tkhd", &[2; 20]), boxed(b"mdia", &minf)].concat())
-    }
-
-    fn moov(traks: Vec<Vec<u8>>) -> Vec<u8> {
-        boxed(b"moov", &[vec![boxed(b"mvhd", &[3; 16])], traks].concat().concat())
-    }
-
-    /// Offsets (in the output) of every chunk-offset entry, table by table, with the table type.
-    fn tables(bytes: &[u8]) -> Vec<(String, Vec<u64>)> {
-        fn walk(bytes: &[u8], mut at: usize, end: usize, out: &mut Vec<(String, Vec<u64>)>) {
-            while at < end {
-                let mut size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-                if size == 1 {
-                    size = u64::from_be_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize;
-                }
-                let kind = String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned();
-                match kind.as_str() {
-                    "moov" | "trak" | "mdia" | "minf" | "stbl" => walk(bytes, at + 8, at + size, out),
-                    "stco" | "co64" => {
-                        let wide = kind == "co64";
-                        let n = u32::from_be_bytes(bytes[at + 12..at + 16].try_into().unwrap()) as usize;
-                        let w = if wide { 8 } else { 4 };
-                        assert_eq!(size, 16 + n * w, "{kind} size");
-                        let entries = (0..n)
-                            .map(|i| {
-                                let e = &bytes[at + 16 + i * w..at + 16 + (i + 1) * w];
-                                if wide {
-                                    u64::from_be_bytes(e.try_into().unwrap())
-                                } else {
-                                    u64::from(u32::from_be_bytes(e.try_into().unwrap()))
-                                }
-                            })
-                            .collect();
-                        out.push((kind, entries));
-                    }
-                    _ => {}
-                }
-                at += size;
-            }
-        }
-        let mut out = Vec::new();
-        walk(bytes, 0, bytes.len(), &mut out);
-        out
-    }
-
-    fn run(input: &[u8], options: &Options) -> (Result<Outcome, Mp4Error>, Vec<u8>, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("in.mp4");
-        std::fs::write(&src, input).unwrap();
-        let out = dir.path().join("out.mp4");
-        let result = faststart(&src, &Destination::File(out.clone()), options, &|_| false);
-        let bytes = std::fs::read(&out).unwrap_or_default();
-        (result, bytes, dir)
-    }
-
-    fn position(bytes: &[u8], needle: &[u8]) -> usize {
-        bytes.windows(needle.len()).position(|w| w == needle).unwrap()
-    }
-
-    #[test]
-    fn moov_moves_before_mdat_and_offsets_shift_by_its_size() {
-        let ftyp = boxed(b"ftyp", b"isom\0\0\0\0");
-        let mdat = boxed(b"mdat", &(0u8..100).collect::<Vec<_>>());
-        let data_start = (ftyp.len() + 8) as u32;
-        let moov = moov(vec![trak(stco(&[data_start, data_start + 40]))]);
-        let input = [ftyp.clone(), mdat.clone(), moov.clone()].concat();
-        let (result, out, _dir) = run(&input, &Options::default());
-        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
-        assert_eq!(
-            (rw.moov_size_before, rw.moov_size_after, rw.chunk_offsets),
-            (moov.len() as u64, moov.len() as u64, 2)
-        );
-        assert_eq!(out.len(), input.len());
-        assert_eq!(&out[..ftyp.len()], &ftyp[..]);
-        assert_eq!(&out[ftyp.len() + moov.len()..], &mdat[..], "mdat copied byte for byte");
-        let shifted = data_start as u64 + moov.len() as u64;
-        assert_eq!(tables(&out), [("stco".to_owned(), vec![shifted, shifted + 40])]);
-        assert_eq!(out[shifted as usize], 0, "the first chunk offset points at the first media byte");
-        assert_eq!(out[shifted as usize + 40], 40);
-        // Untouched leaves inside moov are identical.
-        for leaf in [boxed(b"mvhd", &[3; 16]), boxed(b"tkhd", &[2; 20]), boxed(b"stsz", &[9; 12])] {
-            position(&out, &leaf);
-        }
-    }
-
-    #[test]
-    fn forced_upgrade_turns_stco_into_co64_and_grows_moov() {
-        let ftyp = boxed(b"ftyp", b"isom");
-        let mdat = boxed(b"mdat", &[5; 64]);
-        let start = (ftyp.len() + 8) as u32;
-        let moov = moov(vec![trak(stco(&[start, start + 8, start + 16]))]);
-        let input = [ftyp.clone(), mdat, moov.clone()].concat();
-        let (result, out, _dir) = run(&input, &Options { co64_threshold: 0 });
-        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
-        assert_eq!(rw.tables_upgraded, 1);
-        assert_eq!(rw.moov_size_after, moov.len() as u64 + 12, "three entries grow by 4 bytes each");
-        let shifted = u64::from(start) + rw.moov_size_after;
-        assert_eq!(tables(&out), [("co64".to_owned(), vec![shifted, shifted + 8, shifted + 16])]);
-        assert_eq!(out.len(), input.len() + 12);
-    }
-
-    #[test]
-    fn an_upgrade_that_pushes_another_table_over_the_limit_upgrades_it_too() {
-        let ftyp = boxed(b"ftyp", b"isom");
-        let mdat = boxed(b"mdat", &[5; 400]);
-        let start = (ftyp.len() + 8) as u32;
-        // Track A: 50 entries ending at start+300; track B: one entry at start+290.
-        let a: Vec<u32> = (0..50).map(|i| start + 6 * i + 6).collect();
-        let b = [start + 290];
-        let moov = moov(vec![trak(stco(&a)), trak(stco(&b))]);
-        let m = moov.len() as u64;
-        // A's largest new offset (start+300+m) is over the limit; B's (start+290+m) is not, until A's
-        // upgrade grows moov by 200 bytes.
-        let threshold = u64::from(start) + 295 + m;
-        let input = [ftyp, mdat, moov].concat();
-        let (result, out, _dir) = run(&input, &Options { co64_threshold: threshold });
-        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
-        assert_eq!(rw.tables_upgraded, 2);
-        let kinds: Vec<String> = tables(&out).into_iter().map(|(k, _)| k).collect();
-        assert_eq!(kinds, ["co64", "co64"]);
-        assert_eq!(tables(&out)[1].1, [u64::from(start) + 290 + m + 200 + 4]);
-    }
-
-    #[test]
-    fn offsets_into_a_second_mdat_after_moov_move_only_by_the_growth() {
-        let ftyp = boxed(b"ftyp", b"isom");
-        let mdat1 = boxed(b"mdat", &[1; 32]);
-        let start1 = (ftyp.len() + 8) as u32;
-        let mdat2 = boxed(b"mdat", &[2; 32]);
-        let trak_len = trak(stco(&[0, 0])).len();
-        let moov_len = 8 + 24 + trak_len;
-        let start2 = (ftyp.len() + mdat1.len() + moov_len + 8) as u32;
-        let moov = moov(vec![trak(stco(&[start1, start2]))]);
-        assert_eq!(moov.len(), moov_len);
-        let input = [ftyp, mdat1, moov, mdat2].concat();
-        let (result, out, _dir) = run(&input, &Options::default());
-        assert!(matches!(result.unwrap(), Outcome::Rewritten(_)));
-        assert_eq!(tables(&out)[0].1, [u64::from(start1) + moov_len as u64, u64::from(start2)]);
-        assert_eq!(out[start2 as usize], 2);
-    }
-
-    #[test]
-    fn chunk_offset_outside_the_media_is_corrupt_and_nothing_is_written() {
-        let ftyp = boxed(b"ftyp", b"isom");
-        let mdat = boxed(b"mdat", &[1; 16]);
-        let input = [ftyp, mdat, moov(vec![trak(stco(&[9999]))])].concat();
-        let (result, out, dir) = run(&input, &Options::default());
-        assert!(matches!(result.unwrap_err(), Mp4Error::Corrupt(m) if m.contains("9999")));
-        assert!(out.is_empty());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the input is left");
-    }
-
-    #[test]
-    fn stopping_mid_copy_removes_the_temp_file() {
-        let ftyp = boxed(b"ftyp", b"isom");
-        let mdat = boxed(b"mdat", &[1; 16]);
-        let input = [ftyp.clone(), mdat, moov(vec![trak(stco(&[ftyp.len() as u32 + 8]))])].concat();
-        let dir = tempfile::tempdir().unwrap();
-        let src = dir.path().join("in.mp4");
-        std::fs::write(&src, &input).unwrap();
-        let calls = std::cell::Cell::new(0);
-        let stop = |_| {
-            calls.set(calls.get() + 1);
-            calls.get() > 1
-        };
-        let err =
-            faststart(&src, &Destination::File(dir.path().join("out.mp4")), &Options::default(), &stop).unwrap_err();
-        assert!(matches!(err, Mp4Error::Interrupted(_)));
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, ["in.mp4"]);
-    }
-
-    #[test]
-    fn co64_input_stays_co64_and_a_largesize_mdat_keeps_its_header() {
-        let ftyp = boxed(b"ftyp", b"isom");
-        // mdat with a 64-bit largesize header (16 bytes).
-        let mut mdat = 1u32.to_be_bytes().to_vec();
-        mdat.extend_from_slice(b"mdat");
-        mdat.extend_from_slice(&(16u64 + 24).to_be_bytes());
-        mdat.extend_from_slice(&[4; 24]);
-        let start = (ftyp.len() + 16) as u64;
-        let mut co64 = vec![0, 0, 0, 0, 0, 0, 0, 2];
-        co64.extend_from_slice(&start.to_be_bytes());
-        co64.extend_from_slice(&(start + 12).to_be_bytes());
-        let moov = moov(vec![trak(boxed(b"co64", &co64))]);
-        let input = [ftyp.clone(), mdat.clone(), moov.clone()].concat();
-        let (result, out, _dir) = run(&input, &Options::default());
-        let Outcome::Rewritten(rw) = result.unwrap() else { panic!("not rewritten") };
-        assert_eq!((rw.tables_upgraded, rw.moov_size_after), (0, moov.len() as u64));
-        let m = moov.len() as u64;
-        assert_eq!(tables(&out), [("co64".to_owned(), vec![start + m, start + m + 12])]);
-        assert_eq!(&out[ftyp.len() + moov.len()..], &mdat[..]);
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
-
-        /// Damaged files (bytes overwritten anywhere) give an error or a checked output, never a
-        /// panic, and never leave a temp file behind.
-        #[test]
-        fn damaged_input_never_panics_or_leaves_temp_files(
-            hits in proptest::collection::vec((0usize..400, proptest::prelude::any::<u8>()), 1..6)
-        ) {
-            let ftyp = boxed(b"ftyp", b"isom\0\0\0\0");
-            let mdat = boxed(b"mdat", &[7; 64]);
-            let start = (ftyp.len() + 8) as u32;
-            let mut input = [ftyp, mdat, moov(vec![trak(stco(&[start, start + 9])), trak(stco(&[start + 30]))])].concat();
-            for (at, byte) in hits {
-                let len = input.len();
-                input[at % len] = byte;
-            }
-            let (result, out, dir) = run(&input, &Options::default());
-            if let Ok(Outcome::Rewritten(_)) = result {
-                proptest::prop_assert!(tables(&out).iter().flat_map(|(_, e)| e).all(|&o| (o as usize) < out.len()));
-            }
-            let leftovers = entries(dir.path()).into_iter().filter(|n| n.ends_with(".partial")).count();
-            proptest::prop_assert_eq!(leftovers, 0);
-        }
-    }
-
-    fn entries(dir: &Path) -> Vec<String> {
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
-    }
-
-    #[test]
-    fn stco_with_a_wrong_entry_count_is_corrupt() {
-        let mut table = stco(&[1, 2]);
-        table[15] = 7; // claims 7 entries, holds 2
-        let input = [boxed(b"ftyp", b"isom"), boxed(b"mdat", &[0; 8]), moov(vec![trak(table)])].concat();
-        let (result, _, _dir) = run(&input, &Options::default());
-        assert!(matches!(result.unwrap_err(), Mp4Error::Corrupt(m) if m.contains("7 entries")));
-    }
-}
+mod tests;

@@ -6,6 +6,7 @@
 mod boxes;
 mod faststart;
 mod moov;
+mod samples;
 
 pub use boxes::{read_layout, BoxHeader, FourCc, Layout};
 pub use faststart::{faststart, Options, Outcome, Rewrite};

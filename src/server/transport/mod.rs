@@ -1,5 +1,5 @@
 //! How bytes reach the socket: [`Socket`], the wrapper every connection's `TcpStream` goes through,
-//! counts reads and writes for the idle watchdog and, under high concurrency, sends bytes that lie in
+//! records when bytes last moved, for the idle watchdog and, under high concurrency, sends bytes that lie in
 //! a sealed cached chunk with `sendfile` instead of `writev` (`sealed.rs`, the one module with
 //! `unsafe`). It does not decide what to send (`handler.rs`) nor how long a connection may live
 //! (`conn.rs`).
@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -24,20 +25,28 @@ use super::stats::Stats;
 /// against 320-340 us: one `memcpy` of a megabyte beats the kernel's per-page splice path).
 pub const SENDFILE_MIN_CONNECTIONS: u64 = 64;
 
-/// A socket wrapper that counts successful reads and writes, so the idle watchdog can tell a stalled
+/// A socket wrapper that records when a read or write last moved bytes, so the idle watchdog can tell a stalled
 /// connection (slow reader, silent client) from a busy one, and sends cached chunks with `sendfile`.
 pub struct Socket {
     inner: TcpStream,
-    moved: Arc<AtomicU64>,
+    epoch: Instant,
+    last_moved: Arc<AtomicU64>,
     stats: Arc<Stats>,
     sendfile_from: u64,
 }
 
 impl Socket {
-    /// Wrap `inner`; every read or write that moves bytes bumps `moved`. `sendfile_from` is the number
-    /// of open connections (from `stats`) at which cached chunks go with `sendfile`.
-    pub fn new(inner: TcpStream, moved: Arc<AtomicU64>, stats: Arc<Stats>, sendfile_from: u64) -> Socket {
-        Socket { inner, moved, stats, sendfile_from }
+    /// Wrap `inner`; every read or write that moves bytes stores its time in `last_moved`, as
+    /// milliseconds since `epoch`. `sendfile_from` is the number of open connections (from `stats`) at
+    /// which cached chunks go with `sendfile`.
+    pub fn new(
+        inner: TcpStream,
+        epoch: Instant,
+        last_moved: Arc<AtomicU64>,
+        stats: Arc<Stats>,
+        sendfile_from: u64,
+    ) -> Socket {
+        Socket { inner, epoch, last_moved, stats, sendfile_from }
     }
 
     fn use_sendfile(&self) -> bool {
@@ -46,7 +55,7 @@ impl Socket {
 
     fn tick<T>(&self, poll: &Poll<io::Result<T>>) {
         if let Poll::Ready(Ok(_)) = poll {
-            self.moved.fetch_add(1, Ordering::Relaxed);
+            self.last_moved.store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
         }
     }
 }

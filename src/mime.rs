@@ -1,5 +1,8 @@
 //! A fixed content-type table keyed by file extension, identical on every host (never the system's
-//! mime database), and the kind of each served file, which picks its `Cache-Control`.
+//! mime database), the kind of each served file, and the `Cache-Control` policy that kind picks. A
+//! leaf shared by `server` (response headers) and `storage` (object metadata set at publish time), so
+//! an object in a bucket carries exactly the headers `serve` would send for the same file. It knows no
+//! paths and does no I/O.
 
 use http::HeaderValue;
 
@@ -42,6 +45,42 @@ pub fn content_type(name: &str) -> HeaderValue {
     })
 }
 
+/// Default `Cache-Control` of segments, renditions, stream.mp4 and posters.
+pub const DEFAULT_CACHE_CONTROL_MEDIA: &str = "public, max-age=31536000, immutable";
+/// Default `Cache-Control` of playlists.
+pub const DEFAULT_CACHE_CONTROL_PLAYLIST: &str = "public, max-age=5";
+
+/// The `Cache-Control` values by kind: playlists get their own, everything else the media one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachePolicy {
+    pub media: String,
+    pub playlist: String,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            media: DEFAULT_CACHE_CONTROL_MEDIA.to_owned(),
+            playlist: DEFAULT_CACHE_CONTROL_PLAYLIST.to_owned(),
+        }
+    }
+}
+
+impl CachePolicy {
+    /// The value for a file of this kind.
+    pub fn for_kind(&self, kind: Kind) -> &str {
+        match kind {
+            Kind::Playlist => &self.playlist,
+            _ => &self.media,
+        }
+    }
+
+    /// The value for a file inside an asset, by its name (playlists by extension, the rest media).
+    pub fn for_name(&self, name: &str) -> &str {
+        self.for_kind(hls_kind(name))
+    }
+}
+
 /// The kind of a file inside an asset's `hls/<quality>/` folder, by extension.
 pub fn hls_kind(name: &str) -> Kind {
     if name.ends_with(".m3u8") {
@@ -72,5 +111,13 @@ mod tests {
         assert_eq!(hls_kind("iframes.m3u8"), Kind::Playlist);
         assert_eq!(hls_kind("init.mp4"), Kind::Segment);
         assert!(!Kind::Video.cacheable() && Kind::Segment.cacheable());
+    }
+
+    #[test]
+    fn playlists_get_the_short_cache_policy_and_everything_else_the_long_one() {
+        let policy = CachePolicy::default();
+        assert_eq!(policy.for_name("hls/720p/playlist.m3u8"), DEFAULT_CACHE_CONTROL_PLAYLIST);
+        assert_eq!(policy.for_name("hls/720p/segment_00001.m4s"), DEFAULT_CACHE_CONTROL_MEDIA);
+        assert_eq!(policy.for_name("stream.mp4"), DEFAULT_CACHE_CONTROL_MEDIA);
     }
 }

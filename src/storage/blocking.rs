@@ -1,0 +1,62 @@
+//! A blocking facade over the async [`Store`](super::Store) for the synchronous pipeline commands
+//! (`publish`, `prepare -o s3://`, the queue's worker): it owns a small current-thread tokio runtime
+//! and runs each call to completion on it. Never call it from inside a tokio runtime (the server uses
+//! the async `Store` directly).
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{Error, Pointer, PublishOptions, PublishOutcome, PublishProgress, S3Url, StorageOptions, Store};
+use crate::layout::AssetId;
+
+/// A [`Store`] plus the runtime that drives it.
+pub struct BlockingStore {
+    store: Store,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for BlockingStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingStore").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl BlockingStore {
+    pub fn open(url: &S3Url, options: &StorageOptions) -> Result<BlockingStore, Error> {
+        let store = Store::open(url, options)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("starting the I/O runtime: {e}")))?;
+        Ok(BlockingStore { store, runtime })
+    }
+
+    /// The async store (to hand to code that has its own runtime).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Run any async storage call to completion.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// The asset's pointer, if it is published (one GET).
+    pub fn pointer(&self, id: &AssetId) -> Result<Option<Pointer>, Error> {
+        Ok(self.block_on(self.store.pointer(id))?.map(|(p, _)| p))
+    }
+
+    pub fn publish(
+        &self,
+        id: &AssetId,
+        dir: &Path,
+        options: &PublishOptions,
+        progress: &(dyn Fn(PublishProgress) + Send + Sync),
+    ) -> Result<PublishOutcome, Error> {
+        self.block_on(self.store.publish(id, dir, options, progress))
+    }
+
+    pub fn collect_garbage(&self, id: &AssetId, keep_grace: Duration, orphan_grace: Duration) -> Result<usize, Error> {
+        self.block_on(self.store.collect_garbage(id, keep_grace, orphan_grace))
+    }
+}
