@@ -40,10 +40,10 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Make signed, expiring links to delivery routes, or check one')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point')
             [CompletionResult]::new('enqueue', 'enqueue', [CompletionResultType]::ParameterValue, 'Put videos on the Redis job queue for `playtube worker`s: one job per input')
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs')
-            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -83,8 +83,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;renditions' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -105,8 +105,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;hls' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -130,8 +130,8 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;prepare' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Asset id for a single input (default: derived from the file name, stable across runs)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS')
@@ -162,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'Read the default key from this file (one trailing newline is ignored)')
             [CompletionResult]::new('--qualities', '--qualities', [CompletionResultType]::ParameterName, 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)')
-            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'With --asset: an assets root to read the asset''s qualities (and which files exist) from')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'With --asset: an assets root to read the asset''s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -217,6 +217,23 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'playtube;publish' {
+            [CompletionResult]::new('--keep-grace', '--keep-grace', [CompletionResultType]::ParameterName, 'Keep replaced or unreferenced versions at least this many seconds (default 3600), so players that loaded an old playlist keep working and uploads in progress elsewhere are not touched')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Publish a new version even when the asset is already published (older versions are deleted after --keep-grace)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -286,23 +303,6 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'playtube;publish' {
-            [CompletionResult]::new('--keep-grace', '--keep-grace', [CompletionResultType]::ParameterName, 'Keep replaced or unreferenced versions at least this many seconds (default 3600), so players that loaded an old playlist keep working and uploads in progress elsewhere are not touched')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY')
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours. NO_COLOR in the environment means never, unless --color=always')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Publish a new version even when the asset is already published (older versions are deleted after --keep-grace)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (repeat for more detail: -vv shows every ffmpeg command line)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
         'playtube;generate' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The project directory whose completions/ and man/ folders are (re)written')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml')
@@ -327,10 +327,10 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Make signed, expiring links to delivery routes, or check one')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running server''s /stats as a table (or JSON with --json)')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point')
             [CompletionResult]::new('enqueue', 'enqueue', [CompletionResultType]::ParameterValue, 'Put videos on the Redis job queue for `playtube worker`s: one job per input')
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs')
-            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (used to refresh completions/ and man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -359,6 +359,9 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
         'playtube;help;stats' {
             break
         }
+        'playtube;help;publish' {
+            break
+        }
         'playtube;help;enqueue' {
             break
         }
@@ -366,9 +369,6 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             break
         }
         'playtube;help;jobs' {
-            break
-        }
-        'playtube;help;publish' {
             break
         }
         'playtube;help;generate' {

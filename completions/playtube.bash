@@ -107,7 +107,7 @@ _playtube() {
 
     case "${cmd}" in
         playtube)
-            opts="-q -v -h -V --config --json --quiet --verbose --color --help --version probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help"
+            opts="-q -v -h -V --config --json --quiet --verbose --color --help --version probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -318,7 +318,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__help)
-            opts="probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help"
+            opts="probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

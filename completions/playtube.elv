@@ -37,10 +37,10 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand sign 'Make signed, expiring links to delivery routes, or check one'
             cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
             cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
+            cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
             cand enqueue 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
             cand worker 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
             cand jobs 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
-            cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -77,8 +77,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;renditions'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -98,8 +98,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;hls'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -122,8 +122,8 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --version 'Print version'
         }
         &'playtube;prepare'= {
-            cand -o 'The assets root: each input becomes ASSETS/<id>/'
-            cand --out 'The assets root: each input becomes ASSETS/<id>/'
+            cand -o 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
+            cand --out 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)'
             cand --id 'Asset id for a single input (default: derived from the file name, stable across runs)'
             cand --qualities 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs'
             cand -j 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS'
@@ -153,7 +153,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --kid 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)'
             cand --key-file 'Read the default key from this file (one trailing newline is ignored)'
             cand --qualities 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)'
-            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from'
+            cand --root 'With --asset: an assets root to read the asset''s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
             cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -206,6 +206,22 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'playtube;publish'= {
+            cand --keep-grace 'Keep replaced or unreferenced versions at least this many seconds (default 3600), so players that loaded an old playlist keep working and uploads in progress elsewhere are not touched'
+            cand --concurrency 'Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY'
+            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
+            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
+            cand --force 'Publish a new version even when the asset is already published (older versions are deleted after --keep-grace)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print nothing but errors; no progress bars'
+            cand --quiet 'Print nothing but errors; no progress bars'
+            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -271,22 +287,6 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'playtube;publish'= {
-            cand --keep-grace 'Keep replaced or unreferenced versions at least this many seconds (default 3600), so players that loaded an old playlist keep working and uploads in progress elsewhere are not touched'
-            cand --concurrency 'Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY'
-            cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
-            cand --color 'When to use colours. NO_COLOR in the environment means never, unless --color=always'
-            cand --force 'Publish a new version even when the asset is already published (older versions are deleted after --keep-grace)'
-            cand --json 'Print machine-readable JSON on stdout instead of tables'
-            cand -q 'Print nothing but errors; no progress bars'
-            cand --quiet 'Print nothing but errors; no progress bars'
-            cand -v 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand --verbose 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'playtube;generate'= {
             cand --out 'The project directory whose completions/ and man/ folders are (re)written'
             cand --config 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml'
@@ -310,10 +310,10 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand sign 'Make signed, expiring links to delivery routes, or check one'
             cand serve 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
             cand stats 'Show a running server''s /stats as a table (or JSON with --json)'
+            cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
             cand enqueue 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
             cand worker 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
             cand jobs 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
-            cand publish 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
             cand generate 'Write shell completions and man pages (used to refresh completions/ and man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -333,13 +333,13 @@ set edit:completion:arg-completer[playtube] = {|@words|
         }
         &'playtube;help;stats'= {
         }
+        &'playtube;help;publish'= {
+        }
         &'playtube;help;enqueue'= {
         }
         &'playtube;help;worker'= {
         }
         &'playtube;help;jobs'= {
-        }
-        &'playtube;help;publish'= {
         }
         &'playtube;help;generate'= {
         }

@@ -41,10 +41,10 @@ complete -c playtube -n "__fish_playtube_needs_command" -f -a "prepare" -d 'Prep
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_needs_command" -f -a "publish" -d 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "enqueue" -d 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "worker" -d 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "jobs" -d 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
-complete -c playtube -n "__fish_playtube_needs_command" -f -a "publish" -d 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
 complete -c playtube -n "__fish_playtube_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c playtube -n "__fish_playtube_using_subcommand probe" -l thumbnail -d 'Also write a JPEG thumbnail of the (single) input to this file' -r -F
@@ -70,7 +70,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s q -l qui
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand faststart" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -85,7 +85,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s q -l qu
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -104,7 +104,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand hls" -s q -l quiet -d 
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s o -l out -d 'The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset in a local temp folder, then publishes it there (see `playtube publish`)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l id -d 'Asset id for a single input (default: derived from the file name, stable across runs)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p); names come from [pipeline] rungs' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s j -l jobs -d 'Inputs processed at the same time (default 2, measured best on 2 cores). Env: PLAYTUBE_JOBS' -r
@@ -130,7 +130,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand sign" -l ip -d 'Bind t
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l kid -d 'Sign with this named key from [sign.keys] (default: PLAYTUBE_SIGN_KID, [sign] kid, else the default key)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l key-file -d 'Read the default key from this file (one trailing newline is ignored)' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l qualities -d 'With --asset: the qualities to list (comma-separated, e.g. 360p,720p)' -r
-complete -c playtube -n "__fish_playtube_using_subcommand sign" -l root -d 'With --asset: an assets root to read the asset\'s qualities (and which files exist) from' -r -f -a "(__fish_complete_directories)"
+complete -c playtube -n "__fish_playtube_using_subcommand sign" -l root -d 'With --asset: an assets root to read the asset\'s qualities (and which files exist) from; a local folder or s3://bucket/prefix (its published current version)' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand sign" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
@@ -179,6 +179,18 @@ complete -c playtube -n "__fish_playtube_using_subcommand stats" -s q -l quiet -
 complete -c playtube -n "__fish_playtube_using_subcommand stats" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand stats" -s h -l help -d 'Print help'
 complete -c playtube -n "__fish_playtube_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -l keep-grace -d 'Keep replaced or unreferenced versions at least this many seconds (default 3600), so players that loaded an old playlist keep working and uploads in progress elsewhere are not touched' -r
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -l concurrency -d 'Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY' -r
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -l force -d 'Publish a new version even when the asset is already published (older versions are deleted after --keep-grace)'
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -s q -l quiet -d 'Print nothing but errors; no progress bars'
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c playtube -n "__fish_playtube_using_subcommand publish" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s o -l out -d 'The assets root the workers write to: each input becomes ASSETS/<id>/' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l id -d 'Asset id for a single input (default: derived from the file name)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l qualities -d 'Only these rungs, comma-separated (e.g. 360p,720p)' -r
@@ -228,18 +240,6 @@ complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s q -l quiet -d
 complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s h -l help -d 'Print help'
 complete -c playtube -n "__fish_playtube_using_subcommand jobs" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -l keep-grace -d 'Keep replaced or unreferenced versions at least this many seconds (default 3600), so players that loaded an old playlist keep working and uploads in progress elsewhere are not touched' -r
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -l concurrency -d 'Uploads in flight at once (default 8). Env PLAYTUBE_STORAGE_CONCURRENCY' -r
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -l force -d 'Publish a new version even when the asset is already published (older versions are deleted after --keep-grace)'
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -s q -l quiet -d 'Print nothing but errors; no progress bars'
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c playtube -n "__fish_playtube_using_subcommand publish" -s V -l version -d 'Print version'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l out -d 'The project directory whose completions/ and man/ folders are (re)written' -r -f -a "(__fish_complete_directories)"
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
@@ -250,17 +250,17 @@ complete -c playtube -n "__fish_playtube_using_subcommand generate" -s q -l quie
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c playtube -n "__fish_playtube_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "enqueue" -d 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "worker" -d 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "jobs" -d 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "publish" -d 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
-complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats enqueue worker jobs publish generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "probe" -d 'Show what a video is made of: container, duration, streams, rotation, frame rate, faststart'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "faststart" -d 'Move the MP4 index (moov) in front of the media data so playback starts before the download ends'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "renditions" -d 'Encode the quality ladder: one faststart MP4 per rung under ASSETS/<id>/renditions/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "hls" -d 'Package HLS: master playlist, per-rung media and I-frame playlists and segments under ASSETS/<id>/hls/'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "prepare" -d 'Prepare a video for the web: meta.json, thumb.jpg, stream.mp4, renditions and HLS, from one decode'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "sign" -d 'Make signed, expiring links to delivery routes, or check one'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "serve" -d 'Serve an assets root over HTTP: progressive MP4 with Range, HLS, posters, /health and /stats'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "stats" -d 'Show a running server\'s /stats as a table (or JSON with --json)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "publish" -d 'Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "enqueue" -d 'Put videos on the Redis job queue for `playtube worker`s: one job per input'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "worker" -d 'Build queued jobs: claim them from Redis, run the prepare build, report each outcome'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "jobs" -d 'Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "generate" -d 'Write shell completions and man pages (used to refresh completions/ and man/)'
+complete -c playtube -n "__fish_playtube_using_subcommand help; and not __fish_seen_subcommand_from probe faststart renditions hls prepare sign serve stats publish enqueue worker jobs generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

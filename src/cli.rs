@@ -95,6 +95,14 @@ pub enum Command {
     /// Show a running server's /stats as a table (or JSON with --json).
     Stats(StatsArgs),
 
+    /// Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point.
+    ///
+    /// Each asset is uploaded under a new immutable version, then one pointer object naming it
+    /// (<prefix>/<id>/current.json) is written last, so readers never see a partial or mixed asset.
+    /// An asset that already has a pointer is skipped with one request (republish with --force).
+    /// Credentials and endpoint: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, or [storage] in playtube.toml. Exit 1 if any asset failed.
+    Publish(PublishArgs),
     /// Put videos on the Redis job queue for `playtube worker`s: one job per input.
     ///
     /// Each input (a path every worker can read, or an s3:// / https:// URL) becomes one job that builds
@@ -113,15 +121,6 @@ pub enum Command {
     /// Show the job queue: queued, running (worker, progress), failed, done and dead-lettered jobs.
     Jobs(JobsArgs),
 
-    /// Upload assets built locally to object storage (s3://bucket/prefix), each with a commit point.
-    ///
-    /// Each asset is uploaded under a new immutable version, then one pointer object naming it
-    /// (<prefix>/<id>/current.json) is written last, so readers never see a partial or mixed asset.
-    /// An asset that already has a pointer is skipped with one request (republish with --force).
-    /// Credentials and endpoint: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
-    /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, or [storage] in playtube.toml. Exit 1 if any asset failed.
-    Publish(PublishArgs),
-
     /// Write shell completions and man pages (used to refresh completions/ and man/).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -130,11 +129,13 @@ pub enum Command {
 /// Flags shared by renditions, hls and prepare.
 #[derive(Debug, Args)]
 pub struct TranscodeArgs {
-    /// Media files or folders (walked recursively) to process.
+    /// Media files or folders (walked recursively) to process; also s3://bucket/key and http(s)://
+    /// URLs, fetched into a local temp folder first (at most [storage] max_download bytes each).
     #[arg(required = true, value_name = "INPUT", value_hint = ValueHint::AnyPath)]
     pub inputs: Vec<PathBuf>,
 
-    /// The assets root: each input becomes ASSETS/<id>/.
+    /// The assets root: each input becomes ASSETS/<id>/. An s3://bucket/prefix URL builds each asset
+    /// in a local temp folder, then publishes it there (see `playtube publish`).
     #[arg(short, long = "out", value_name = "ASSETS", value_hint = ValueHint::DirPath)]
     pub out: PathBuf,
 
@@ -497,7 +498,8 @@ pub struct SignArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["path", "verify", "root"])]
     pub qualities: Vec<String>,
 
-    /// With --asset: an assets root to read the asset's qualities (and which files exist) from.
+    /// With --asset: an assets root to read the asset's qualities (and which files exist) from; a
+    /// local folder or s3://bucket/prefix (its published current version).
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, conflicts_with_all = ["path", "verify"])]
     pub root: Option<PathBuf>,
 }

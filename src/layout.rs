@@ -10,6 +10,10 @@
 //! <root>/<id>/hls/master.m3u8               HLS master playlist
 //! <root>/<id>/hls/<quality>/playlist.m3u8   media playlist of one rung
 //! <root>/<id>/hls/<quality>/<segment>       segments (.ts / .m4s), init.mp4, iframes.m3u8
+//! <root>/<id>/hls/audio-<lang>/...          an audio rendition (playlist.m3u8, segments)
+//! <root>/<id>/hls/subs-<lang>/...           a subtitle rendition: playlist.m3u8, seg_NNNNN.vtt, and
+//!                                           all.vtt (the whole WebVTT, for progressive playback)
+//! <root>/<id>/hls/storyboard/...            scrub previews: storyboard.vtt + sheet_NNN.jpg
 //! <root>/<id>/thumb.jpg                     poster
 //! <root>/<id>/meta.json                     probe result
 //!
@@ -101,7 +105,7 @@ impl fmt::Display for Quality {
 }
 
 /// File extensions a file inside `hls/<quality>/` may have.
-pub const HLS_FILE_EXTENSIONS: &[&str] = &["ts", "m4s", "mp4", "m3u8", "aac"];
+pub const HLS_FILE_EXTENSIONS: &[&str] = &["ts", "m4s", "mp4", "m3u8", "aac", "vtt", "jpg"];
 
 /// A validated file name inside `hls/<quality>/`: `[A-Za-z0-9_-]{1,64}` plus one of
 /// [`HLS_FILE_EXTENSIONS`].
@@ -135,6 +139,29 @@ pub const HLS_DIR: &str = "hls";
 pub const MASTER_PLAYLIST: &str = "master.m3u8";
 pub const MEDIA_PLAYLIST: &str = "playlist.m3u8";
 pub const IFRAME_PLAYLIST: &str = "iframes.m3u8";
+/// Folder-name prefixes of the alternative renditions inside `hls/` (each folder is a valid
+/// [`Quality`] name, so the `/hls/{id}/{folder}/{file}` route and signed scopes cover them).
+pub const AUDIO_DIR_PREFIX: &str = "audio-";
+pub const SUBTITLES_DIR_PREFIX: &str = "subs-";
+/// The whole WebVTT of one subtitle language, beside its segments.
+pub const SUBTITLES_FILE: &str = "all.vtt";
+pub const STORYBOARD_DIR: &str = "storyboard";
+pub const STORYBOARD_INDEX: &str = "storyboard.vtt";
+
+/// The folder of an alternative rendition: `prefix` + the BCP 47 tag (`subs-en`, `audio-pt-BR`), with
+/// `_<n>` for the n-th rendition of the same language (`subs-en_2`). `None` when the result would not
+/// be a valid folder name (a tag longer than ~25 characters or with other characters).
+pub fn rendition_folder(prefix: &str, language: &str, n: usize) -> Option<Quality> {
+    let name = if n <= 1 { format!("{prefix}{language}") } else { format!("{prefix}{language}_{n}") };
+    Quality::parse(&name).ok()
+}
+
+/// The language of a rendition folder made by [`rendition_folder`] (`subs-en_2` -> `en`).
+pub fn rendition_language<'a>(prefix: &str, folder: &'a str) -> Option<&'a str> {
+    let rest = folder.strip_prefix(prefix)?;
+    let lang = rest.split_once('_').map_or(rest, |(l, _)| l);
+    (!lang.is_empty()).then_some(lang)
+}
 
 /// The init segment of fMP4 packages, inside `hls/<quality>/`.
 pub const INIT_SEGMENT: &str = "init.mp4";
@@ -290,6 +317,15 @@ impl Layout {
     }
 }
 
+/// The one rendition order (on disk or in object storage): by the number the name starts with
+/// (`360p` before `1080p`), then by size, then by name.
+pub fn sort_renditions(found: &mut [RenditionFile]) {
+    found.sort_by_key(|r| {
+        let digits: String = r.quality.as_str().chars().take_while(char::is_ascii_digit).collect();
+        (digits.parse::<u64>().unwrap_or(u64::MAX), r.bytes, r.quality.clone())
+    });
+}
+
 /// One `renditions/<quality>.mp4` found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenditionFile {
@@ -348,10 +384,7 @@ impl AssetDir {
             let Some(Ok(quality)) = name.strip_suffix(".mp4").map(Quality::parse) else { continue };
             found.push(RenditionFile { quality, bytes: entry.metadata().map(|m| m.len()).unwrap_or(0) });
         }
-        found.sort_by_key(|r| {
-            let digits: String = r.quality.as_str().chars().take_while(char::is_ascii_digit).collect();
-            (digits.parse::<u64>().unwrap_or(u64::MAX), r.bytes, r.quality.clone())
-        });
+        sort_renditions(&mut found);
         Ok(found)
     }
 
@@ -377,6 +410,19 @@ impl AssetDir {
 
     pub fn hls_file(&self, quality: &Quality, name: &SegmentName) -> PathBuf {
         self.hls_variant_dir(quality).join(name.as_str())
+    }
+
+    /// `hls/subs-<lang>/all.vtt` of a subtitle folder.
+    pub fn subtitles_file(&self, folder: &Quality) -> PathBuf {
+        self.hls_variant_dir(folder).join(SUBTITLES_FILE)
+    }
+
+    pub fn storyboard_dir(&self) -> PathBuf {
+        self.hls_dir().join(STORYBOARD_DIR)
+    }
+
+    pub fn storyboard_index(&self) -> PathBuf {
+        self.storyboard_dir().join(STORYBOARD_INDEX)
     }
 }
 
@@ -406,6 +452,20 @@ mod tests {
         for bad in ["../x.ts", "a.b.ts", "x.exe", ".ts", "x", "x.ts/"] {
             assert!(SegmentName::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn rendition_folders_are_valid_names_that_give_their_language_back() {
+        let f = rendition_folder(SUBTITLES_DIR_PREFIX, "pt-BR", 1).unwrap();
+        assert_eq!(f.as_str(), "subs-pt-BR");
+        assert_eq!(rendition_folder(AUDIO_DIR_PREFIX, "en", 2).unwrap().as_str(), "audio-en_2");
+        assert_eq!(rendition_language(SUBTITLES_DIR_PREFIX, "subs-en_2"), Some("en"));
+        assert_eq!(rendition_language(SUBTITLES_DIR_PREFIX, "audio-en"), None);
+        assert!(rendition_folder(SUBTITLES_DIR_PREFIX, &"x".repeat(40), 1).is_none());
+        assert!(SegmentName::parse("seg_00001.vtt").is_ok() && SegmentName::parse("sheet_001.jpg").is_ok());
+        let asset = Layout::new("/assets").asset(&AssetId::parse("abc").unwrap());
+        assert_eq!(asset.subtitles_file(&f), Path::new("/assets/abc/hls/subs-pt-BR/all.vtt"));
+        assert_eq!(asset.storyboard_index(), Path::new("/assets/abc/hls/storyboard/storyboard.vtt"));
     }
 
     #[test]

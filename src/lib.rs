@@ -47,9 +47,9 @@ pub fn run(cli: Cli) -> anyhow::Result<exit::Code> {
         Command::Sign(args) => cmd::sign::run(&settings, args),
         Command::Serve(args) => cmd::serve::run(&settings, args),
         Command::Stats(args) => cmd::stats::run(&settings, args),
+        Command::Publish(args) => cmd::publish::run(&settings, args),
         Command::Enqueue(args) => cmd::enqueue::run(&settings, args),
         Command::Worker(args) => cmd::worker::run(&settings, args),
         Command::Jobs(args) => cmd::jobs::run(&settings, args),
-        Command::Publish(args) => cmd::publish::run(&settings, args),
     }
 }

@@ -30,6 +30,21 @@ fn portrait_clip_reports_rotation_and_swapped_display_size() {
 }
 
 #[test]
+fn audio_languages_and_subtitle_streams_are_reported_with_their_flags() {
+    let mkv = probe_fixture("langs.mkv");
+    let langs: Vec<_> = mkv.audio.iter().map(|a| (a.language.as_deref(), a.title.as_deref(), a.default)).collect();
+    assert_eq!(langs, [(Some("eng"), Some("English"), true), (Some("spa"), Some("Español"), false)]);
+    let subs: Vec<_> =
+        mkv.subtitles.iter().map(|s| (s.codec.as_str(), s.language.as_deref(), s.forced, s.is_text())).collect();
+    assert_eq!(subs, [("subrip", Some("eng"), false, true), ("ass", Some("spa"), true, true)]);
+    let mp4 = probe_fixture("langs.mp4");
+    assert!(mp4.subtitles.iter().all(|s| s.codec == "mov_text" && s.is_text()), "{:?}", mp4.subtitles);
+    assert_eq!(mp4.subtitles.iter().map(|s| s.language.as_deref()).collect::<Vec<_>>(), [Some("eng"), Some("spa")]);
+    // A stream tagged `und` (ffmpeg's default) has no language.
+    assert_eq!(probe_fixture("landscape.mp4").audio[0].language, None);
+}
+
+#[test]
 fn landscape_clip_reports_codec_rate_depth_and_audio() {
     let info = probe_fixture("landscape.mp4");
     assert_eq!(info.container, "mp4");

@@ -344,3 +344,204 @@ fn bad_destinations_are_usage_errors_and_an_unreachable_store_fails_the_asset() 
     );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn prepare_to_s3_builds_in_local_staging_then_publishes_and_a_rerun_skips() {
+    let g = garage();
+    let bucket = g.bucket("prepare");
+    let dest = format!("s3://{bucket}/assets");
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = common::playtube_in(tmp.path());
+        cmd.env("TMPDIR", tmp.path()).envs(g.env().iter().map(|(k, v)| (*k, v.as_str())));
+        cmd.args(args).arg(common::fixture("tiny-240p.mp4")).args(["--preset", "ultrafast", "-o", &dest]);
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = run(&["prepare"]);
+    assert!(out.contains(&format!("{dest}/tiny-240p")), "{out}");
+    let store = g.store(&bucket, "assets");
+    let tiny = id("tiny-240p");
+    let (first, rels) = visible_asset(&store, &tiny).expect("published");
+    for want in ["meta.json", "thumb.jpg", "stream.mp4", "hls/master.m3u8", "renditions/240p.mp4"] {
+        assert!(rels.contains(want), "{want} missing from {rels:?}");
+    }
+    // Nothing is left in local staging.
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with("playtube-staging")), "{left:?}");
+
+    // A re-run skips it after one look at the pointer.
+    let out = run(&["prepare"]);
+    assert!(out.contains("skipped"), "{out}");
+    assert_eq!(visible_asset(&store, &tiny).unwrap().0, first);
+
+    // Rebuilding only the renditions publishes a new version that carries the rest over.
+    run(&["renditions", "--force"]);
+    let (second, rels2) = visible_asset(&store, &tiny).unwrap();
+    assert!(second > first);
+    assert_eq!(rels2, rels, "the new version has the same files");
+}
+
+/// Serve one file over plain HTTP/1.1 on 127.0.0.1 (bound before the URL is handed out) for `n`
+/// requests; a path other than `/<name>` gets 404.
+fn serve_file(name: &'static str, data: Vec<u8>, n: usize) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
+            if path == format!("/{name}") {
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", data.len());
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(&data).unwrap();
+            } else {
+                stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+            }
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn s3_and_http_inputs_are_fetched_then_built_like_local_files() {
+    let g = garage();
+    let bucket = g.bucket("inputs");
+    let data = std::fs::read(common::fixture("tiny-240p.mp4")).unwrap();
+    let store = g.store(&bucket, "");
+    block_on(store.inner().put(&"in/from-s3.mp4".into(), data.clone().into())).unwrap();
+    let (base, server) = serve_file("from-http.mp4", data, 2);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("assets");
+    let out = common::playtube_in(tmp.path())
+        .env("TMPDIR", tmp.path())
+        .envs(g.env().iter().map(|(k, v)| (*k, v.as_str())))
+        .args(["renditions", "--preset", "ultrafast"])
+        .arg(format!("s3://{bucket}/in/from-s3.mp4"))
+        .arg(format!("{base}/from-http.mp4"))
+        .arg(format!("{base}/missing.mp4"))
+        .arg(format!("s3://{bucket}/in/missing.mp4"))
+        .arg("-o")
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(root.join("from-s3/renditions/240p.mp4").is_file(), "{stderr}");
+    assert!(root.join("from-http/renditions/240p.mp4").is_file(), "{stderr}");
+    assert!(stderr.contains(&format!("{base}/missing.mp4")) && stderr.contains("404"), "{stderr}");
+    assert!(stderr.contains(&format!("s3://{bucket}/in/missing.mp4")), "{stderr}");
+    server.join().unwrap();
+    // The downloads are gone with the batch.
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with("playtube-inputs")), "{left:?}");
+}
+
+#[test]
+fn sign_reads_which_files_a_published_asset_has_from_its_current_version() {
+    let g = garage();
+    let bucket = g.bucket("sign");
+    let dir = tempfile::tempdir().unwrap();
+    let asset = dir.path().join("clip");
+    std::fs::create_dir_all(asset.join("renditions")).unwrap();
+    for file in ["stream.mp4", "renditions/1080p.mp4", "renditions/480p.mp4"] {
+        std::fs::write(asset.join(file), b"x").unwrap();
+    }
+    run_ok(publish_cmd(&g.env(), &[s(&asset), &format!("s3://{bucket}/lib")]));
+    let sign = |id: &str| {
+        let mut cmd = common::playtube_in(dir.path());
+        cmd.envs(g.env().iter().map(|(k, v)| (*k, v.as_str())))
+            .env("PLAYTUBE_SECRET_KEY", "a-test-secret-that-is-at-least-32-bytes-long")
+            .args(["sign", "--json", "--asset", id, "--root", &format!("s3://{bucket}/lib")]);
+        cmd.output().unwrap()
+    };
+    let out = sign("clip");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let qualities: Vec<&str> =
+        json["qualities"].as_array().unwrap().iter().map(|q| q["quality"].as_str().unwrap()).collect();
+    assert_eq!(qualities, ["480p", "1080p"]);
+    assert!(json["streamUrl"].is_string() && json["hlsUrl"].is_null() && json["poster"].is_null(), "{json}");
+    let out = sign("other");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not published"));
+}
+
+/// A TCP proxy on 127.0.0.1 in front of `upstream` whose first `failures` connections each get one
+/// `503 Slow Down` (after their request is read whole) and are closed; later connections are piped.
+/// Returns the proxy's URL and a counter of 503s sent.
+fn flaky_proxy(upstream: &str, failures: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").to_owned();
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().enumerate() {
+            let Ok(mut client) = client else { return };
+            if n < failures {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let _ = reader.take(length as u64).read_to_end(&mut Vec::new());
+                let body = "<Error><Code>SlowDown</Code><Message>test</Message></Error>";
+                let _ = write!(
+                    client,
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                counter.fetch_add(1, Ordering::SeqCst);
+                continue;
+            }
+            let server = std::net::TcpStream::connect(&upstream).unwrap();
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c2, &mut s2);
+                let _ = s2.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let (mut server, mut client) = (server, client);
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (url, sent)
+}
+
+#[test]
+fn transient_server_errors_are_retried_with_backoff_and_the_publish_completes() {
+    let g = garage();
+    let bucket = g.bucket("retry");
+    let (proxy, sent) = flaky_proxy(&g.endpoint, 3);
+    let mut env: Vec<(&'static str, String)> = g.env().into_iter().filter(|(k, _)| *k != "AWS_ENDPOINT_URL").collect();
+    env.push(("AWS_ENDPOINT_URL", proxy));
+    env.push(("PLAYTUBE_STORAGE_CONCURRENCY", "1".to_owned()));
+    let asset = built().root.join("tiny-240p");
+    run_ok(publish_cmd(&env, &[s(&asset), &format!("s3://{bucket}")]));
+    assert_eq!(sent.load(std::sync::atomic::Ordering::SeqCst), 3, "the proxy failed three requests");
+    let (_, rels) = visible_asset(&g.store(&bucket, ""), &id("tiny-240p")).expect("published despite the 503s");
+    assert_eq!(rels, local_files(&asset));
+}

@@ -56,6 +56,7 @@ pub fn run(settings: &Settings, args: &PublishArgs) -> anyhow::Result<Code> {
         cache: config::storage::cache_policy(settings),
         keep_grace: config::storage::keep_grace(settings, args.keep_grace)?,
         orphan_grace: config::storage::orphan_grace(settings)?,
+        carry_over: Vec::new(),
     };
     let store = BlockingStore::open(&url, &options).map_err(|e| UsageError::new(e.to_string()))?;
     let objects = ObjectLayout::new(&url.prefix);

@@ -8,29 +8,27 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::cli::SignArgs;
-use crate::config::sign::{check_base_url, SignSettings};
+use crate::config::sign::{SignFlags, SignSettings};
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
-use crate::layout::{AssetId, Layout, Quality};
+use crate::layout::{AssetId, Layout, Quality, HLS_DIR, STREAM_FILE, THUMB_FILE};
 use crate::signing::{self, Claims, KeyId, Request, Scope, Token};
-use crate::units::{human_secs, parse_duration, unix_now};
+use crate::storage::blocking::BlockingStore;
+use crate::storage::Location;
+use crate::units::{human_secs, unix_now};
 
 pub fn run(settings: &Settings, args: &SignArgs) -> anyhow::Result<Code> {
-    let sign = SignSettings::resolve(settings, args.key_file.as_deref(), args.kid.as_deref())?;
+    let sign = SignSettings::resolve(settings, &flags(args))?;
     let now = unix_now();
     if let Some(url) = &args.verify {
         return verify(settings, &sign, url, args.ip, now);
     }
-    let base_url = match &args.base_url {
-        Some(raw) => check_base_url(raw)?,
-        None => sign.base_url.clone(),
-    };
     let (kid, key) = sign.signing_key()?;
-    let expires = resolve_expires(args.expires.as_deref(), now, &sign)?;
+    let expires = check_lifetime(sign.expires.at(now), now, &sign)?;
     if expires < now {
         settings.output.warn(format_args!("--expires {expires} is in the past: the link is already expired"));
     }
-    let signer = Signer { kid, key, expires, ip: args.ip.map(|ip| ip.to_canonical()), base_url };
+    let signer = Signer { kid, key, expires, ip: args.ip.map(|ip| ip.to_canonical()), base_url: sign.base_url.clone() };
     match (&args.path, &args.asset) {
         (Some(path), _) => sign_path(settings, &signer, path),
         (None, Some(id)) => sign_asset(settings, &signer, id, &args.qualities, args.root.as_deref()),
@@ -38,21 +36,18 @@ pub fn run(settings: &Settings, args: &SignArgs) -> anyhow::Result<Code> {
     }
 }
 
-/// `--expires`: a bare number is a Unix time, anything else a duration from now. Lifetimes the server
-/// would refuse are refused here too.
-fn resolve_expires(raw: Option<&str>, now: u64, sign: &SignSettings) -> anyhow::Result<u64> {
-    let expires = match raw {
-        None => now + sign.default_expires,
-        Some(r) if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) => r
-            .parse()
-            .map_err(|_| UsageError::new(format!("--expires {r}: not a Unix time in seconds (e.g. 1767225600)")))?,
-        Some(r) => {
-            let d = parse_duration(r).map_err(|e| {
-                UsageError::with_hint(format!("--expires {r}: {e}"), "use a duration (90s, 1h, 7d) or a Unix time")
-            })?;
-            now.saturating_add(d)
-        }
-    };
+/// The flags of `sign` that `config::sign` layers over the environment and playtube.toml.
+fn flags(args: &SignArgs) -> SignFlags<'_> {
+    SignFlags {
+        key_file: args.key_file.as_deref(),
+        kid: args.kid.as_deref(),
+        expires: args.expires.as_deref(),
+        base_url: args.base_url.as_deref(),
+    }
+}
+
+/// Lifetimes the server would refuse are refused here too.
+fn check_lifetime(expires: u64, now: u64, sign: &SignSettings) -> anyhow::Result<u64> {
     let max = sign.policy.max_lifetime;
     if expires.saturating_sub(now) > max {
         return Err(UsageError::with_hint(
@@ -155,7 +150,23 @@ fn sign_asset(
         .collect::<Result<_, _>>()?;
     // Without --root every route is listed; with it, only the files the asset has.
     let (mut has_stream, mut has_hls, mut has_thumb) = (true, true, true);
-    if let Some(root) = root {
+    let remote = match root.map(|r| Location::parse(&r.to_string_lossy())) {
+        Some(Ok(Location::S3(url))) => Some(url),
+        Some(Err(e)) => return Err(UsageError::new(format!("--root: {e}")).into()),
+        _ => None,
+    };
+    if let Some(url) = remote {
+        // The published asset: which products its current version has, and its renditions.
+        let options = crate::config::storage::resolve(settings, None)?;
+        let store = BlockingStore::open(&url, &options).map_err(|e| UsageError::new(e.to_string()))?;
+        let Some((pointer, renditions)) = store.current_renditions(&id)? else {
+            return Err(UsageError::new(format!("asset {id} is not published under {url}")).into());
+        };
+        has_stream = pointer.has_entry(STREAM_FILE);
+        has_hls = pointer.has_entry(HLS_DIR);
+        has_thumb = pointer.has_entry(THUMB_FILE);
+        wanted = renditions.into_iter().map(|r| r.quality).collect();
+    } else if let Some(root) = root {
         let asset = Layout::new(root).asset(&id);
         if !asset.dir().is_dir() {
             return Err(UsageError::new(format!("asset {id} not found under {}", root.display())).into());

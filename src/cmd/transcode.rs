@@ -23,6 +23,8 @@ use crate::pipeline::asset::{
     self, AssetPlan, BuildEvent, HlsOut, Products, RenditionOut, Source, StreamCopy, Timings,
 };
 use crate::pipeline::tools::Tools;
+use crate::storage::blocking::BlockingStore;
+use crate::storage::{Location, PublishOptions, PublishOutcome, PublishProgress, S3Url};
 use crate::ui::progress::Bars;
 use crate::ui::Output;
 
@@ -75,12 +77,77 @@ pub struct OutputFile {
     pub bytes: u64,
 }
 
+/// Where finished assets go.
+enum Target {
+    /// Renamed from a staging folder beside them into the local assets root.
+    Local(Layout),
+    /// Built in a local staging folder, then published to object storage (`-o s3://...`).
+    Remote(Box<Remote>),
+}
+
+struct Remote {
+    store: BlockingStore,
+    url: S3Url,
+    /// Staging folders live here (a temp dir removed at the end).
+    staging: Layout,
+    _staging_dir: tempfile::TempDir,
+    publish: PublishOptions,
+}
+
+impl Remote {
+    fn asset_url(&self, id: &AssetId) -> PathBuf {
+        let prefix = if self.url.prefix.is_empty() { String::new() } else { format!("{}/", self.url.prefix) };
+        PathBuf::from(self.url.object_url(&format!("{prefix}{id}")))
+    }
+}
+
+/// `-o`: a local root, or an object-store URL opened with the `[storage]` settings.
+fn target(settings: &Settings, out: &Path, plan: &AssetPlan, inputs: Inputs) -> anyhow::Result<Target> {
+    let url = match Location::parse(&out.to_string_lossy()) {
+        Ok(Location::S3(url)) => url,
+        Ok(Location::Local(_)) => return Ok(Target::Local(Layout::new(out))),
+        Ok(Location::Http(_)) => {
+            return Err(
+                UsageError::new(format!("-o {}: an output must be a local folder or s3://", out.display())).into()
+            )
+        }
+        Err(e) => return Err(UsageError::new(format!("-o: {e}")).into()),
+    };
+    if inputs == Inputs::AssetRenditions {
+        return Err(UsageError::with_hint(
+            "--from-renditions reads renditions from a local assets root",
+            "build with -o DIR, then `playtube publish DIR s3://...`",
+        )
+        .into());
+    }
+    let options = crate::config::storage::resolve(settings, None)?;
+    let store = BlockingStore::open(&url, &options).map_err(|e| UsageError::new(e.to_string()))?;
+    let staging_dir =
+        tempfile::Builder::new().prefix("playtube-staging-").tempdir().context("creating a staging folder")?;
+    let rebuilt = plan.products.entries();
+    let publish = PublishOptions {
+        // The batch already decided to build (not finished, or --force).
+        force: true,
+        cache: crate::config::storage::cache_policy(settings),
+        keep_grace: crate::config::storage::keep_grace(settings, None)?,
+        orphan_grace: crate::config::storage::orphan_grace(settings)?,
+        carry_over: asset::Products::ALL
+            .entries()
+            .into_iter()
+            .filter(|e| !rebuilt.contains(e))
+            .map(str::to_owned)
+            .collect(),
+    };
+    let staging = Layout::new(staging_dir.path());
+    Ok(Target::Remote(Box::new(Remote { store, url, staging, _staging_dir: staging_dir, publish })))
+}
+
 /// Everything one worker needs, resolved before the first input is touched.
 struct BatchCtx<'a> {
     output: &'a Output,
     plan: AssetPlan,
     tools: Tools,
-    layout: Layout,
+    target: Target,
     inputs: Inputs,
     force: bool,
     bars: Bars,
@@ -105,20 +172,16 @@ pub fn run(
     let (plan, jobs_setting) =
         crate::config::pipeline::asset_plan(settings, &flags, products, StreamCopy::WhenWebPlayable)?;
     let tools = crate::config::tools::locate(settings)?;
+    let target = target(settings, &args.out, &plan, inputs)?;
     let output = &settings.output;
     let mut outcome = BatchOutcome::default();
 
-    let jobs = collect_jobs(args, inputs, output, &mut outcome)?;
+    // Remote inputs (s3://, http(s)://) are fetched here first; the folder goes when the batch ends.
+    let downloads =
+        tempfile::Builder::new().prefix("playtube-inputs-").tempdir().context("creating a download folder")?;
+    let jobs = collect_jobs(settings, downloads.path(), args, inputs, output, &mut outcome)?;
 
-    let ctx = BatchCtx {
-        output,
-        plan,
-        tools,
-        layout: Layout::new(&args.out),
-        inputs,
-        force: args.force,
-        bars: Bars::new(output),
-    };
+    let ctx = BatchCtx { output, plan, tools, target, inputs, force: args.force, bars: Bars::new(output) };
     let mut results = run_pool(&ctx, &jobs, jobs_setting);
     results.sort_by_key(|(i, _)| *i);
     let mut done = Vec::new();
@@ -148,6 +211,8 @@ pub fn run(
 /// The batch's (input, asset id) pairs: files and folders expanded (or asset folders taken as they
 /// are for `--from-renditions`), each with a stable id. Bad inputs are reported into `outcome`.
 fn collect_jobs(
+    settings: &Settings,
+    downloads: &Path,
     args: &TranscodeArgs,
     inputs: Inputs,
     output: &Output,
@@ -156,7 +221,8 @@ fn collect_jobs(
     let files: Vec<PathBuf> = if inputs == Inputs::AssetRenditions {
         args.inputs.clone()
     } else {
-        let batch = crate::inputs::collect(&args.inputs);
+        let local = fetch_remote_inputs(settings, &args.inputs, downloads, output, outcome)?;
+        let batch = crate::inputs::collect(&local);
         for e in &batch.errors {
             outcome.fail(output, e);
         }
@@ -192,6 +258,53 @@ fn collect_jobs(
     }
 
     Ok(jobs)
+}
+
+/// The inputs with every `s3://` or `http(s)://` one replaced by a local copy in `downloads` (named
+/// as in the URL, so the asset id is the same as for a local file). A failed fetch is reported,
+/// naming the URL, and the input dropped; local paths pass through.
+fn fetch_remote_inputs(
+    settings: &Settings,
+    raw: &[PathBuf],
+    downloads: &Path,
+    output: &Output,
+    outcome: &mut BatchOutcome,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut local = Vec::new();
+    let mut options = None;
+    for (i, input) in raw.iter().enumerate() {
+        let location = match Location::parse(&input.to_string_lossy()) {
+            Ok(Location::Local(path)) => {
+                local.push(path);
+                continue;
+            }
+            Ok(remote) => remote,
+            Err(e) => {
+                outcome.fail(output, e);
+                continue;
+            }
+        };
+        let options = match &options {
+            Some(o) => o,
+            None => options.insert(crate::config::storage::resolve(settings, None)?),
+        };
+        let dir = downloads.join(i.to_string());
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let dest = dir.join(crate::storage::file_name(&location));
+        let bars = Bars::new(output);
+        let bar = bars.bytes(&crate::storage::file_name(&location), 0);
+        let fetched =
+            crate::storage::blocking::download(&location, &dest, options, options.max_download, &|n| bar.inc(n));
+        bar.finish_and_clear();
+        match fetched {
+            Ok(_) => local.push(dest),
+            Err(e) => {
+                let (msg, url) = (e.to_string(), location.to_string());
+                outcome.fail(output, if msg.contains(&url) { msg } else { format!("{url}: {msg}") });
+            }
+        }
+    }
+    Ok(local)
 }
 
 /// Build the jobs on up to `jobs_setting` threads, printing each result as it ends; results come
@@ -267,33 +380,47 @@ fn summary_line(r: &AssetResult) -> String {
 /// Build (or skip) one asset.
 fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result<AssetResult> {
     let started = Instant::now();
-    let final_dir = ctx.layout.asset(id);
-    let result = |status, built: asset::BuiltAsset| -> anyhow::Result<AssetResult> {
-        Ok(AssetResult {
-            input: input.to_owned(),
-            id: id.to_string(),
-            status,
-            dir: final_dir.dir().to_owned(),
-            duration: built.duration,
-            timings: built.timings,
-            outputs: asset::list_files(final_dir.dir())?
-                .into_iter()
-                .map(|(path, bytes)| OutputFile { path, bytes })
-                .collect(),
-            renditions: built.renditions,
-            hls: built.hls,
-        })
+    let (layout, remote) = match &ctx.target {
+        Target::Local(layout) => (layout, None),
+        Target::Remote(remote) => (&remote.staging, Some(remote.as_ref())),
     };
-    if !ctx.force && asset::is_finished(&ctx.plan, &final_dir) {
-        let nothing =
-            asset::BuiltAsset { duration: None, timings: Timings::default(), renditions: Vec::new(), hls: None };
-        return result(Status::Skipped, nothing);
+    let final_dir = layout.asset(id);
+    let shown_dir = remote.map(|r| r.asset_url(id)).unwrap_or_else(|| final_dir.dir().to_owned());
+    let result = |status, built: asset::BuiltAsset, outputs: Vec<(String, u64)>| AssetResult {
+        input: input.to_owned(),
+        id: id.to_string(),
+        status,
+        dir: shown_dir.clone(),
+        duration: built.duration,
+        timings: built.timings,
+        outputs: outputs.into_iter().map(|(path, bytes)| OutputFile { path, bytes }).collect(),
+        renditions: built.renditions,
+        hls: built.hls,
+    };
+    let nothing =
+        || asset::BuiltAsset { duration: None, timings: Timings::default(), renditions: Vec::new(), hls: None };
+    if !ctx.force {
+        match remote {
+            None if asset::is_finished(&ctx.plan, &final_dir) => {
+                return Ok(result(Status::Skipped, nothing(), asset::list_files(final_dir.dir())?));
+            }
+            Some(r) => {
+                // One GET of the pointer; its entry list says which products the asset has.
+                if let Some(p) = r.store.pointer(id).with_context(|| format!("checking {}", shown_dir.display()))? {
+                    let has = |rel: &str| p.has_entry(rel.split('/').next().unwrap_or(rel));
+                    if asset::is_finished_in(&ctx.plan, p.has_entry(crate::layout::RENDITIONS_DIR), &has) {
+                        return Ok(result(Status::Skipped, nothing(), Vec::new()));
+                    }
+                }
+            }
+            None => {}
+        }
     }
-    let staging = ctx
-        .layout
-        .staging(id)
-        .with_context(|| format!("creating a staging folder in {}", ctx.layout.root().display()))?;
-    asset::seed(&ctx.plan, &final_dir, staging.path())?;
+    let staging =
+        layout.staging(id).with_context(|| format!("creating a staging folder in {}", layout.root().display()))?;
+    if remote.is_none() {
+        asset::seed(&ctx.plan, &final_dir, staging.path())?;
+    }
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| id.to_string());
     let source = match ctx.inputs {
         Inputs::Media => Source::Media(input),
@@ -318,8 +445,40 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
     };
     let mut built = asset::build(&ctx.plan, source, &ctx.tools, staging.path(), &mut on_event)?;
     let committed = Instant::now();
-    asset::commit(staging, &final_dir)?;
+    let outputs = match remote {
+        None => {
+            asset::commit(staging, &final_dir)?;
+            asset::list_files(final_dir.dir())?
+        }
+        Some(r) => {
+            let outputs = asset::list_files(staging.path())?;
+            let upload = ctx.bars.bytes(&name, 0);
+            let on_progress = |p: PublishProgress| match p {
+                PublishProgress::Planned { bytes, .. } => upload.set_length(bytes),
+                PublishProgress::Sent { bytes } => upload.inc(bytes),
+            };
+            let outcome = r.store.publish(id, staging.path(), &r.publish, &on_progress);
+            upload.finish_and_clear();
+            match outcome.with_context(|| format!("publishing to {}", shown_dir.display()))? {
+                PublishOutcome::Published { gc_error: Some(e), .. } => {
+                    ctx.bars.suspend(|| {
+                        ctx.output.warn(format_args!("{id}: published, but removing old versions failed: {e}"))
+                    });
+                }
+                PublishOutcome::Superseded { winner, .. } => {
+                    let winner = winner.map(|p| p.version).unwrap_or_default();
+                    ctx.bars.suspend(|| {
+                        ctx.output.warn(format_args!(
+                            "{id}: another publisher committed version {winner} first; it stays current"
+                        ))
+                    });
+                }
+                _ => {}
+            }
+            outputs
+        }
+    };
     built.timings.commit = committed.elapsed().as_secs_f64();
     built.timings.total = started.elapsed().as_secs_f64();
-    result(Status::Built, built)
+    Ok(result(Status::Built, built, outputs))
 }

@@ -34,8 +34,8 @@ pub struct ConfigFile {
     pub pipeline: pipeline::PipelineSection,
     pub serve: serve::ServeSection,
     pub sign: sign::SignSection,
-    pub queue: queue::QueueSection,
     pub storage: storage::StorageSection,
+    pub queue: queue::QueueSection,
 }
 
 /// A snapshot of the process environment, taken once, so that layering is testable without touching
@@ -123,11 +123,20 @@ where
     T::Err: std::fmt::Display,
 {
     pub fn resolve(self) -> Result<(T, Origin), UsageError> {
+        self.resolve_with(|raw| raw.parse().map_err(|e| format!("is invalid: {e}")))
+    }
+}
+
+impl<T> Layer<'_, T> {
+    /// [`Layer::resolve`] with the variable's text read by `parse`, whose error finishes the sentence
+    /// "environment variable NAME=\"raw\" …" (e.g. `"must be true or false"`).
+    pub fn resolve_with(self, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<(T, Origin), UsageError> {
         if let Some((v, name)) = self.flag {
             return Ok((v, Origin::Flag(name)));
         }
         if let Some((env, key)) = self.env {
-            if let Some(v) = env.parse::<T>(key)? {
+            if let Some(raw) = env.get(key) {
+                let v = parse(raw).map_err(|e| UsageError::new(format!("environment variable {key}={raw:?} {e}")))?;
                 return Ok((v, Origin::Env(key)));
             }
         }
@@ -135,6 +144,19 @@ where
             return Ok((v, Origin::File(key)));
         }
         Ok((self.default, Origin::Default))
+    }
+}
+
+impl Origin {
+    /// The value as its origin spells it, to start a message about it: `--cache-size "lots"`,
+    /// `environment variable VIDEO_CACHE_SIZE="lots"`, `[serve] cache_size = "lots"`, `default "lots"`.
+    pub fn quote(&self, raw: &dyn std::fmt::Debug) -> String {
+        match self {
+            Origin::Flag(name) => format!("{name} {raw:?}"),
+            Origin::Env(name) => format!("environment variable {name}={raw:?}"),
+            Origin::File(key) => format!("{key} = {raw:?}"),
+            Origin::Default => format!("default {raw:?}"),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::Settings;
+use super::{parse_bool, Env, Layer, Origin, Settings};
 use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
 use crate::server;
@@ -74,77 +74,138 @@ pub struct ServeSettings {
     pub server: server::Config,
 }
 
-fn size_of(name: &str, value: &Size) -> Result<u64, UsageError> {
-    match value {
-        Size::Bytes(n) => Ok(*n),
-        Size::Text(t) => parse_size(t).ok_or_else(|| {
-            UsageError::new(format!("[serve] {name} = {t:?} is not a size; use bytes or e.g. \"512MiB\""))
-        }),
+/// The names of one `serve` knob, declared once and used both to look it up and in every message about
+/// it: its flag (`""` when it has none), its environment variables (the first one set wins) and its
+/// `[serve]` key. The helpers per kind (size, count, bool, seconds, text) layer it with the one rule of
+/// [`Layer`]: flag > environment > `[serve]` > default.
+#[derive(Debug, Clone, Copy)]
+struct Knob {
+    flag: &'static str,
+    env: &'static [&'static str],
+    file: &'static str,
+}
+
+const ROOT: Knob = Knob { flag: "--root", env: &["PLAYTUBE_ROOT"], file: "[serve] root" };
+const ADDR: Knob = Knob { flag: "--addr", env: &["PLAYTUBE_ADDR"], file: "[serve] addr" };
+const WORKERS: Knob = Knob { flag: "--workers", env: &["PLAYTUBE_WORKERS"], file: "[serve] workers" };
+const LOG_FORMAT: Knob = Knob { flag: "--log-format", env: &["PLAYTUBE_LOG_FORMAT"], file: "[serve] log_format" };
+const CACHE_ENABLED: Knob =
+    Knob { flag: "--cache-enabled", env: &["VIDEO_CACHE_ENABLED"], file: "[serve] cache_enabled" };
+const CACHE_SIZE: Knob =
+    Knob { flag: "--cache-size", env: &["VIDEO_CACHE_SIZE", "PLAYTUBE_CACHE_SIZE"], file: "[serve] cache_size" };
+const CHUNK_SIZE: Knob =
+    Knob { flag: "--chunk-size", env: &["VIDEO_CHUNK_SIZE", "PLAYTUBE_CHUNK_SIZE"], file: "[serve] chunk_size" };
+const MAX_INFLIGHT: Knob = Knob { flag: "", env: &["PLAYTUBE_MAX_INFLIGHT"], file: "[serve] max_inflight" };
+const MAX_HEADER_BYTES: Knob = Knob { flag: "", env: &["PLAYTUBE_MAX_HEADER_BYTES"], file: "[serve] max_header_bytes" };
+const MAX_CONNECTIONS: Knob =
+    Knob { flag: "--max-connections", env: &["PLAYTUBE_MAX_CONNECTIONS"], file: "[serve] max_connections" };
+const MAX_HEADERS: Knob = Knob { flag: "", env: &["PLAYTUBE_MAX_HEADERS"], file: "[serve] max_headers" };
+const ALLOWED_ORIGINS: Knob =
+    Knob { flag: "--allowed-origin", env: &["ALLOWED_ORIGINS"], file: "[serve] allowed_origins" };
+const PLAYER: Knob = Knob { flag: "--player", env: &["PLAYTUBE_PLAYER"], file: "[serve] player" };
+const MEDIA_BASE_URL: Knob =
+    Knob { flag: "--media-base-url", env: &["PLAYTUBE_MEDIA_BASE_URL"], file: "[serve] media_base_url" };
+const CACHE_CONTROL_MEDIA: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_CACHE_CONTROL_MEDIA"], file: "[serve] cache_control_media" };
+const CACHE_CONTROL_PLAYLIST: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_CACHE_CONTROL_PLAYLIST"], file: "[serve] cache_control_playlist" };
+const HEADER_READ_TIMEOUT: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_HEADER_READ_TIMEOUT"], file: "[serve] header_read_timeout" };
+const IDLE_TIMEOUT: Knob = Knob { flag: "", env: &["PLAYTUBE_IDLE_TIMEOUT"], file: "[serve] idle_timeout" };
+const SHUTDOWN_GRACE: Knob = Knob { flag: "", env: &["PLAYTUBE_SHUTDOWN_GRACE"], file: "[serve] shutdown_grace" };
+const ACCESS_LOG: Knob = Knob { flag: "--access-log", env: &["PLAYTUBE_ACCESS_LOG"], file: "[serve] access_log" };
+const REQUIRE_SIGNATURES: Knob =
+    Knob { flag: "--require-signatures", env: &["PLAYTUBE_REQUIRE_SIGNATURES"], file: "[serve] require_signatures" };
+const HEALTH_REQUIRES_SIGNATURE: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_HEALTH_REQUIRES_SIGNATURE"], file: "[serve] health_requires_signature" };
+const STATS_REQUIRES_SIGNATURE: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_STATS_REQUIRES_SIGNATURE"], file: "[serve] stats_requires_signature" };
+const CLIENT_IP_HEADER: Knob = Knob { flag: "", env: &["PLAYTUBE_CLIENT_IP_HEADER"], file: "[serve] client_ip_header" };
+const BEHIND_CDN: Knob = Knob { flag: "", env: &["PLAYTUBE_BEHIND_CDN"], file: "[serve] behind_cdn" };
+
+impl Knob {
+    /// This knob's [`Layer`]: the first of its variables that is set takes the environment's place.
+    fn layer<T>(self, env: &Env, flag: Option<T>, file: Option<T>, default: T) -> Layer<'_, T> {
+        let var = self.env.iter().copied().find(|k| env.get(k).is_some()).or(self.env.first().copied());
+        Layer {
+            flag: flag.map(|v| (v, self.flag)),
+            env: var.map(|k| (env, k)),
+            file: file.map(|v| (v, self.file)),
+            default,
+        }
     }
-}
 
-/// One layered value: flag, then environment variable(s), then file, then default.
-struct Lookup<'a> {
-    settings: &'a Settings,
-}
-
-impl Lookup<'_> {
+    /// A byte size: bytes or text such as `512MiB` from any layer.
     fn size(
-        &self,
-        flag: Option<&str>,
-        envs: &[&str],
+        self,
+        env: &Env,
+        flag: Option<&String>,
         file: Option<&Size>,
-        name: &str,
         default: u64,
-    ) -> Result<u64, UsageError> {
-        if let Some(raw) = flag {
-            let flag = name.replace('_', "-");
-            return parse_size(raw)
-                .ok_or_else(|| UsageError::new(format!("--{flag} {raw:?} is not a size; use bytes or e.g. 512MiB")));
-        }
-        if let Some((key, raw)) = self.settings.env.first(envs) {
-            return parse_size(raw).ok_or_else(|| {
-                UsageError::new(format!("environment variable {key}={raw:?} is not a size; use bytes or e.g. 512MiB"))
-            });
-        }
-        file.map(|v| size_of(name, v)).unwrap_or(Ok(default))
-    }
-
-    fn bool(&self, flag: Option<bool>, env: &str, file: Option<bool>, default: bool) -> Result<bool, UsageError> {
-        Ok(match flag {
-            Some(v) => v,
-            None => self.settings.env.flag(env)?.or(file).unwrap_or(default),
-        })
-    }
-
-    fn count(&self, flag: Option<usize>, env: &str, file: Option<usize>, default: usize) -> Result<usize, UsageError> {
-        Ok(match flag {
-            Some(v) => v,
-            None => self.settings.env.parse::<usize>(env)?.or(file).unwrap_or(default),
-        })
-    }
-
-    fn secs(&self, env: &str, file: Option<f64>, name: &str, default: Duration) -> Result<Duration, UsageError> {
-        let value = match self.settings.env.parse::<f64>(env)? {
-            Some(v) => v,
-            None => match file {
-                Some(v) => v,
-                None => return Ok(default),
+    ) -> Result<(u64, Origin), UsageError> {
+        let (value, from) = self
+            .layer(env, flag.cloned().map(Size::Text), file.cloned(), Size::Bytes(default))
+            .resolve_with(|raw| Ok(Size::Text(raw.to_owned())))?;
+        match value {
+            Size::Bytes(n) => Ok((n, from)),
+            Size::Text(t) => match parse_size(&t) {
+                Some(n) => Ok((n, from)),
+                None => Err(UsageError::new(format!("{} is not a size; use bytes or e.g. 512MiB", from.quote(&t)))),
             },
-        };
-        Duration::try_from_secs_f64(value)
-            .map_err(|_| UsageError::new(format!("{name} = {value} must be a number of seconds >= 0 (e.g. 15)")))
+        }
     }
 
-    fn text(&self, env: &str, file: Option<&String>, default: &str) -> String {
-        self.settings.env.get(env).map(str::to_owned).or_else(|| file.cloned()).unwrap_or_else(|| default.to_owned())
+    fn count(
+        self,
+        env: &Env,
+        flag: Option<usize>,
+        file: Option<usize>,
+        default: usize,
+    ) -> Result<(usize, Origin), UsageError> {
+        self.layer(env, flag, file, default).resolve()
+    }
+
+    /// A switch: the variable may say 1/true/yes/on or 0/false/no/off.
+    fn bool(self, env: &Env, flag: Option<bool>, file: Option<bool>, default: bool) -> Result<bool, UsageError> {
+        let parse = |raw: &str| parse_bool(raw).ok_or_else(|| "must be true or false".to_owned());
+        Ok(self.layer(env, flag, file, default).resolve_with(parse)?.0)
+    }
+
+    /// A time in seconds (fractions allowed), at least 0.
+    fn secs(self, env: &Env, file: Option<f64>, default: Duration) -> Result<(Duration, Origin), UsageError> {
+        let (value, from) = self.layer(env, None, file, default.as_secs_f64()).resolve()?;
+        let secs = Duration::try_from_secs_f64(value).map_err(|_| {
+            UsageError::new(format!("{} must be a number of seconds >= 0 (e.g. 15)", from.quote(&value)))
+        })?;
+        Ok((secs, from))
+    }
+
+    /// Text with a default.
+    fn text(
+        self,
+        env: &Env,
+        flag: Option<String>,
+        file: Option<&String>,
+        default: &str,
+    ) -> Result<(String, Origin), UsageError> {
+        self.layer(env, flag, file.cloned(), default.to_owned()).resolve()
+    }
+
+    /// Text without a default: `None` when no layer sets it.
+    fn optional(
+        self,
+        env: &Env,
+        flag: Option<&String>,
+        file: Option<&String>,
+    ) -> Result<(Option<String>, Origin), UsageError> {
+        self.layer(env, flag.cloned().map(Some), file.cloned().map(Some), None)
+            .resolve_with(|raw| Ok(Some(raw.to_owned())))
     }
 }
 
 /// The watch page: `--player`/`--no-player` > `PLAYTUBE_PLAYER` > `[serve] player` > on; the media
 /// origin from `--media-base-url` > `PLAYTUBE_MEDIA_BASE_URL` > `[serve] media_base_url` > this server.
-fn resolve_player(l: &Lookup<'_>, args: &ServeArgs) -> Result<PlayerSettings, UsageError> {
-    let file = &l.settings.file.serve;
+fn resolve_player(env: &Env, file: &ServeSection, args: &ServeArgs) -> Result<PlayerSettings, UsageError> {
     let flag = if args.no_player {
         Some(false)
     } else if args.player {
@@ -152,15 +213,10 @@ fn resolve_player(l: &Lookup<'_>, args: &ServeArgs) -> Result<PlayerSettings, Us
     } else {
         None
     };
-    let enabled = l.bool(flag, "PLAYTUBE_PLAYER", file.player, true)?;
-    let (source, raw) = match (&args.media_base_url, l.settings.env.get("PLAYTUBE_MEDIA_BASE_URL")) {
-        (Some(raw), _) => ("--media-base-url", Some(raw.clone())),
-        (None, Some(raw)) => ("PLAYTUBE_MEDIA_BASE_URL", Some(raw.to_owned())),
-        (None, None) => ("[serve] media_base_url", file.media_base_url.clone()),
-    };
-    let media_base = match raw {
-        Some(raw) => Some(MediaBase::parse(&raw).map_err(|e| UsageError::new(format!("{source}: {e}")))?),
-        None => None,
+    let enabled = PLAYER.bool(env, flag, file.player, true)?;
+    let media_base = match MEDIA_BASE_URL.optional(env, args.media_base_url.as_ref(), file.media_base_url.as_ref())? {
+        (Some(raw), from) => Some(MediaBase::parse(&raw).map_err(|e| UsageError::new(format!("{from}: {e}")))?),
+        (None, _) => None,
     };
     Ok(PlayerSettings { enabled, media_base })
 }
@@ -173,41 +229,38 @@ struct Listener {
     log_format: LogFormat,
 }
 
-fn resolve_listener(settings: &Settings, l: &Lookup<'_>, args: &ServeArgs) -> Result<Listener, UsageError> {
-    let file = &settings.file.serve;
-    let env = &settings.env;
-    let root = args.root.clone().or_else(|| env.get("PLAYTUBE_ROOT").map(PathBuf::from)).or_else(|| file.root.clone());
+fn resolve_listener(env: &Env, file: &ServeSection, args: &ServeArgs) -> Result<Listener, UsageError> {
+    let (root, _) = ROOT
+        .layer(env, args.root.clone().map(Some), file.root.clone().map(Some), None)
+        .resolve_with(|raw| Ok(Some(PathBuf::from(raw))))?;
     let Some(root) = root else {
         return Err(UsageError::with_hint(
             "no assets root given",
             "pass --root DIR, set PLAYTUBE_ROOT, or set root in [serve] of playtube.toml",
         ));
     };
-    let addr_text = args
-        .addr
-        .clone()
-        .or_else(|| env.get("PLAYTUBE_ADDR").map(str::to_owned))
-        .or_else(|| file.addr.clone())
-        .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+    let (addr_text, from) = ADDR.text(env, args.addr.clone(), file.addr.as_ref(), DEFAULT_ADDR)?;
     let addr: SocketAddr = addr_text.parse().map_err(|_| {
-        UsageError::new(format!("listen address {addr_text:?} is invalid; use IP:PORT, e.g. {DEFAULT_ADDR}"))
+        UsageError::new(format!(
+            "listen address {addr_text:?} (from {from}) is invalid; use IP:PORT, e.g. {DEFAULT_ADDR}"
+        ))
     })?;
 
     let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let workers = l.count(args.workers, "PLAYTUBE_WORKERS", file.workers, default_workers)?;
+    let (workers, from) = WORKERS.count(env, args.workers, file.workers, default_workers)?;
     if workers == 0 || workers > 1024 {
-        return Err(UsageError::new(format!("workers = {workers} is out of range; use 1 to 1024")));
+        return Err(UsageError::new(format!("workers = {workers} (from {from}) is out of range; use 1 to 1024")));
     }
-    let log_format = match args.log_format {
-        Some(f) => f,
-        None => match env.get("PLAYTUBE_LOG_FORMAT").map(str::to_owned).or_else(|| file.log_format.clone()) {
-            None => LogFormat::Human,
-            Some(s) => match s.as_str() {
-                "human" => LogFormat::Human,
-                "json" => LogFormat::Json,
-                other => return Err(UsageError::new(format!("log format {other:?} is unknown; use human or json"))),
-            },
-        },
+    let flag = args.log_format.map(|f| match f {
+        LogFormat::Human => "human".to_owned(),
+        LogFormat::Json => "json".to_owned(),
+    });
+    let log_format = match LOG_FORMAT.text(env, flag, file.log_format.as_ref(), "human")? {
+        (f, _) if f == "human" => LogFormat::Human,
+        (f, _) if f == "json" => LogFormat::Json,
+        (other, from) => {
+            return Err(UsageError::new(format!("log format {other:?} (from {from}) is unknown; use human or json")))
+        }
     };
     Ok(Listener { root, addr, workers, log_format })
 }
@@ -222,132 +275,116 @@ struct Limits {
     max_headers: usize,
 }
 
-fn resolve_limits(l: &Lookup<'_>, args: &ServeArgs, defaults: &server::Config) -> Result<Limits, UsageError> {
-    let file = &l.settings.file.serve;
-    let cache_size = l.size(
-        args.cache_size.as_deref(),
-        &["VIDEO_CACHE_SIZE", "PLAYTUBE_CACHE_SIZE"],
-        file.cache_size.as_ref(),
-        "cache_size",
-        defaults.cache_size,
-    )?;
-    let chunk_size = l.size(
-        args.chunk_size.as_deref(),
-        &["VIDEO_CHUNK_SIZE", "PLAYTUBE_CHUNK_SIZE"],
-        file.chunk_size.as_ref(),
-        "chunk_size",
-        defaults.chunk_size as u64,
-    )?;
+fn resolve_limits(
+    env: &Env,
+    file: &ServeSection,
+    args: &ServeArgs,
+    defaults: &server::Config,
+) -> Result<Limits, UsageError> {
+    let (cache_size, _) =
+        CACHE_SIZE.size(env, args.cache_size.as_ref(), file.cache_size.as_ref(), defaults.cache_size)?;
+    let (chunk_size, from) =
+        CHUNK_SIZE.size(env, args.chunk_size.as_ref(), file.chunk_size.as_ref(), defaults.chunk_size as u64)?;
     if !(4096..=(64 << 20)).contains(&chunk_size) {
-        return Err(UsageError::new(format!("chunk size {chunk_size} is out of range; use 4KiB to 64MiB (e.g. 1MiB)")));
+        return Err(UsageError::new(format!(
+            "chunk size {chunk_size} (from {from}) is out of range; use 4KiB to 64MiB (e.g. 1MiB)"
+        )));
     }
-    let max_inflight = l.size(
-        None,
-        &["PLAYTUBE_MAX_INFLIGHT"],
-        file.max_inflight.as_ref(),
-        "max_inflight",
-        defaults.max_inflight_bytes as u64,
-    )?;
-    let max_header_bytes = l.size(
-        None,
-        &["PLAYTUBE_MAX_HEADER_BYTES"],
-        file.max_header_bytes.as_ref(),
-        "max_header_bytes",
-        defaults.max_header_bytes as u64,
-    )?;
+    let (max_inflight, _) =
+        MAX_INFLIGHT.size(env, None, file.max_inflight.as_ref(), defaults.max_inflight_bytes as u64)?;
+    let (max_header_bytes, from) =
+        MAX_HEADER_BYTES.size(env, None, file.max_header_bytes.as_ref(), defaults.max_header_bytes as u64)?;
     if !(1024..=(1 << 20)).contains(&max_header_bytes) {
-        return Err(UsageError::new(format!("max_header_bytes {max_header_bytes} is out of range; use 1KiB to 1MiB")));
+        return Err(UsageError::new(format!(
+            "max_header_bytes {max_header_bytes} (from {from}) is out of range; use 1KiB to 1MiB"
+        )));
     }
-    let max_connections =
-        l.count(args.max_connections, "PLAYTUBE_MAX_CONNECTIONS", file.max_connections, defaults.max_connections)?;
+    let (max_connections, from) =
+        MAX_CONNECTIONS.count(env, args.max_connections, file.max_connections, defaults.max_connections)?;
     if max_connections == 0 {
-        return Err(UsageError::new("max_connections must be at least 1 (e.g. 10000)"));
+        return Err(UsageError::new(format!("max_connections (from {from}) must be at least 1 (e.g. 10000)")));
     }
-    let max_headers = l.count(None, "PLAYTUBE_MAX_HEADERS", file.max_headers, defaults.max_headers)?.max(1);
-    Ok(Limits { cache_size, chunk_size, max_inflight, max_header_bytes, max_connections, max_headers })
+    let (max_headers, _) = MAX_HEADERS.count(env, None, file.max_headers, defaults.max_headers)?;
+    Ok(Limits {
+        cache_size,
+        chunk_size,
+        max_inflight,
+        max_header_bytes,
+        max_connections,
+        max_headers: max_headers.max(1),
+    })
+}
+
+/// Timeouts: reading a request's headers, an idle keep-alive connection, and the shutdown grace.
+fn resolve_timeouts(env: &Env, file: &ServeSection, d: &server::Config) -> Result<[Duration; 3], UsageError> {
+    let (header_read, from_header) = HEADER_READ_TIMEOUT.secs(env, file.header_read_timeout, d.header_read_timeout)?;
+    let (idle, from_idle) = IDLE_TIMEOUT.secs(env, file.idle_timeout, d.idle_timeout)?;
+    for (value, from) in [(header_read, from_header), (idle, from_idle)] {
+        if value.is_zero() {
+            return Err(UsageError::new(format!(
+                "header_read_timeout and idle_timeout must be > 0 seconds (e.g. 15 and 60); {from} is 0"
+            )));
+        }
+    }
+    let (grace, _) = SHUTDOWN_GRACE.secs(env, file.shutdown_grace, d.shutdown_grace)?;
+    Ok([header_read, idle, grace])
 }
 
 impl ServeSettings {
     pub fn resolve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<ServeSettings> {
         let file = &settings.file.serve;
         let env = &settings.env;
-        let l = Lookup { settings };
 
-        let Listener { root, addr, workers, log_format } = resolve_listener(settings, &l, args)?;
+        let Listener { root, addr, workers, log_format } = resolve_listener(env, file, args)?;
 
         let defaults = server::Config::new(&root);
-        let origins = if !args.allowed_origins.is_empty() {
-            args.allowed_origins.clone()
-        } else if let Some(raw) = env.get("ALLOWED_ORIGINS") {
-            raw.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
-        } else {
-            file.allowed_origins.clone().unwrap_or_default()
-        };
+        let flag = (!args.allowed_origins.is_empty()).then(|| args.allowed_origins.clone());
+        let split = |raw: &str| Ok(raw.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
+        let (allowed_origins, _) =
+            ALLOWED_ORIGINS.layer(env, flag, file.allowed_origins.clone(), Vec::new()).resolve_with(split)?;
 
         let Limits { cache_size, chunk_size, max_inflight, max_header_bytes, max_connections, max_headers } =
-            resolve_limits(&l, args, &defaults)?;
+            resolve_limits(env, file, args, &defaults)?;
+        let [header_read_timeout, idle_timeout, shutdown_grace] = resolve_timeouts(env, file, &defaults)?;
+        let media = (CACHE_CONTROL_MEDIA, file.cache_control_media.as_ref(), server::DEFAULT_CACHE_CONTROL_MEDIA);
+        let playlist =
+            (CACHE_CONTROL_PLAYLIST, file.cache_control_playlist.as_ref(), server::DEFAULT_CACHE_CONTROL_PLAYLIST);
+        let [cache_control_media, cache_control_playlist] =
+            [media, playlist].map(|(knob, file, default)| knob.text(env, None, file, default).map(|(v, _)| v));
 
         let config = server::Config {
             root,
-            cache_enabled: l.bool(
-                args.cache_enabled,
-                "VIDEO_CACHE_ENABLED",
-                file.cache_enabled,
-                defaults.cache_enabled,
-            )?,
+            cache_enabled: CACHE_ENABLED.bool(env, args.cache_enabled, file.cache_enabled, defaults.cache_enabled)?,
             cache_size,
             chunk_size: chunk_size as usize,
             max_inflight_bytes: max_inflight.max(chunk_size) as usize,
-            allowed_origins: origins,
-            player: resolve_player(&l, args)?,
-            cache_control_media: l.text(
-                "PLAYTUBE_CACHE_CONTROL_MEDIA",
-                file.cache_control_media.as_ref(),
-                server::DEFAULT_CACHE_CONTROL_MEDIA,
-            ),
-            cache_control_playlist: l.text(
-                "PLAYTUBE_CACHE_CONTROL_PLAYLIST",
-                file.cache_control_playlist.as_ref(),
-                server::DEFAULT_CACHE_CONTROL_PLAYLIST,
-            ),
+            allowed_origins,
+            player: resolve_player(env, file, args)?,
+            cache_control_media: cache_control_media?,
+            cache_control_playlist: cache_control_playlist?,
             max_connections,
             max_header_bytes: max_header_bytes as usize,
             max_headers,
             sendfile_min_connections: defaults.sendfile_min_connections,
-            header_read_timeout: l.secs(
-                "PLAYTUBE_HEADER_READ_TIMEOUT",
-                file.header_read_timeout,
-                "header_read_timeout",
-                defaults.header_read_timeout,
-            )?,
-            idle_timeout: l.secs("PLAYTUBE_IDLE_TIMEOUT", file.idle_timeout, "idle_timeout", defaults.idle_timeout)?,
-            shutdown_grace: l.secs(
-                "PLAYTUBE_SHUTDOWN_GRACE",
-                file.shutdown_grace,
-                "shutdown_grace",
-                defaults.shutdown_grace,
-            )?,
-            access_log: l.bool(args.access_log, "PLAYTUBE_ACCESS_LOG", file.access_log, defaults.access_log)?,
-            auth: resolve_auth(settings, &l, args)?,
+            header_read_timeout,
+            idle_timeout,
+            shutdown_grace,
+            access_log: ACCESS_LOG.bool(env, args.access_log, file.access_log, defaults.access_log)?,
+            auth: resolve_auth(settings, args)?,
         };
-        if config.header_read_timeout.is_zero() || config.idle_timeout.is_zero() {
-            return Err(
-                UsageError::new("header_read_timeout and idle_timeout must be > 0 seconds (e.g. 15 and 60)").into()
-            );
-        }
         Ok(ServeSettings { addr, workers, log_format, server: config })
     }
 }
 
 /// The signature gate: keys and limits from `[sign]` (shared with `playtube sign`), the switches from
 /// flags > `PLAYTUBE_*` > `[serve]`. Secure by default: with a key, delivery routes need a link.
-fn resolve_auth(settings: &Settings, l: &Lookup<'_>, args: &ServeArgs) -> anyhow::Result<server::auth::AuthConfig> {
-    let file = &settings.file.serve;
-    let sign = super::sign::SignSettings::resolve(settings, None, None)?;
+fn resolve_auth(settings: &Settings, args: &ServeArgs) -> anyhow::Result<server::auth::AuthConfig> {
+    let (file, env) = (&settings.file.serve, &settings.env);
+    let sign = super::sign::SignSettings::resolve(settings, &Default::default())?;
     let has_keys = !sign.keys.is_empty();
-    let require = l.bool(args.require_signatures, "PLAYTUBE_REQUIRE_SIGNATURES", file.require_signatures, has_keys)?;
-    let health = l.bool(None, "PLAYTUBE_HEALTH_REQUIRES_SIGNATURE", file.health_requires_signature, false)?;
-    let stats = l.bool(None, "PLAYTUBE_STATS_REQUIRES_SIGNATURE", file.stats_requires_signature, false)?;
+    let require = REQUIRE_SIGNATURES.bool(env, args.require_signatures, file.require_signatures, has_keys)?;
+    let health = HEALTH_REQUIRES_SIGNATURE.bool(env, None, file.health_requires_signature, false)?;
+    let stats = STATS_REQUIRES_SIGNATURE.bool(env, None, file.stats_requires_signature, false)?;
     if (require || health || stats) && !has_keys {
         return Err(UsageError::with_hint(
             "signed links are required but no signing key is configured",
@@ -355,13 +392,13 @@ fn resolve_auth(settings: &Settings, l: &Lookup<'_>, args: &ServeArgs) -> anyhow
         )
         .into());
     }
-    let client_ip_header = match settings.env.get("PLAYTUBE_CLIENT_IP_HEADER").or(file.client_ip_header.as_deref()) {
-        None => None,
-        Some(name) => Some(http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-            UsageError::new(format!("client_ip_header {name:?} is not a header name (e.g. X-Real-IP)"))
+    let client_ip_header = match CLIENT_IP_HEADER.optional(env, None, file.client_ip_header.as_ref())? {
+        (None, _) => None,
+        (Some(name), from) => Some(http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+            UsageError::new(format!("client_ip_header {name:?} (from {from}) is not a header name (e.g. X-Real-IP)"))
         })?),
     };
-    let cdn = l.bool(None, "PLAYTUBE_BEHIND_CDN", file.behind_cdn, false)?;
+    let cdn = BEHIND_CDN.bool(env, None, file.behind_cdn, false)?;
     Ok(server::auth::AuthConfig { keys: sign.keys, policy: sign.policy, require, health, stats, client_ip_header, cdn })
 }
 
@@ -502,5 +539,46 @@ mod tests {
         assert!(format!("{err:#}").contains("VIDEO_CACHE_SIZE"), "{err:#}");
         let err = resolve(&["--root", "/r", "--addr", "localhost"], &[], "").unwrap_err();
         assert!(format!("{err:#}").contains("listen address"), "{err:#}");
+    }
+
+    #[test]
+    fn a_serve_knob_layers_flag_over_environment_over_file_over_default() {
+        let file = "[serve]\nchunk_size = \"128KiB\"\n";
+        let env = [("PLAYTUBE_CHUNK_SIZE", "256KiB")];
+        let chunk =
+            |argv: &[&str], env: &[(&str, &str)], toml: &str| resolve(argv, env, toml).unwrap().server.chunk_size;
+        assert_eq!(chunk(&["--root", "/r"], &[], ""), server::Config::new("/r").chunk_size);
+        assert_eq!(chunk(&["--root", "/r"], &[], file), 128 << 10);
+        assert_eq!(chunk(&["--root", "/r"], &env, file), 256 << 10);
+        assert_eq!(chunk(&["--root", "/r", "--chunk-size", "512KiB"], &env, file), 512 << 10);
+        // Of the two variable names, the design document's comes first.
+        assert_eq!(chunk(&["--root", "/r"], &[env[0], ("VIDEO_CHUNK_SIZE", "64KiB")], file), 64 << 10);
+    }
+
+    #[test]
+    fn a_bad_serve_value_names_the_flag_variable_or_file_key() {
+        let message = |argv: &[&str], env: &[(&str, &str)], toml: &str| {
+            let mut full = vec!["--root", "/r"];
+            full.extend_from_slice(argv);
+            let err = resolve(&full, env, toml).unwrap_err();
+            assert_eq!(crate::exit::code_for(&err), crate::exit::Code::Usage);
+            format!("{err:#}")
+        };
+        let m = message(&["--chunk-size", "lots"], &[], "");
+        assert!(m.starts_with("--chunk-size \"lots\" is not a size"), "{m}");
+        let m = message(&[], &[("PLAYTUBE_CHUNK_SIZE", "lots")], "");
+        assert!(m.starts_with("environment variable PLAYTUBE_CHUNK_SIZE=\"lots\" is not a size"), "{m}");
+        let m = message(&[], &[], "[serve]\nchunk_size = \"lots\"\n");
+        assert!(m.starts_with("[serve] chunk_size = \"lots\" is not a size"), "{m}");
+        let m = message(&[], &[], "[serve]\nchunk_size = 10\n");
+        assert!(m.contains("(from [serve] chunk_size) is out of range"), "{m}");
+        let m = message(&[], &[("PLAYTUBE_ACCESS_LOG", "maybe")], "");
+        assert!(m.contains("PLAYTUBE_ACCESS_LOG=\"maybe\" must be true or false"), "{m}");
+        let m = message(&[], &[], "[serve]\nidle_timeout = -1\n");
+        assert!(m.starts_with("[serve] idle_timeout = -1.0 must be a number of seconds"), "{m}");
+        let m = message(&["--workers", "0"], &[("PLAYTUBE_WORKERS", "2")], "");
+        assert!(m.contains("(from --workers) is out of range"), "{m}");
+        let m = message(&[], &[("PLAYTUBE_LOG_FORMAT", "xml")], "");
+        assert!(m.contains("(from PLAYTUBE_LOG_FORMAT) is unknown"), "{m}");
     }
 }

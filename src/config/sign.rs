@@ -6,14 +6,15 @@
 //! Sources of the default key (links without `kid`), first match wins: `--key-file`,
 //! `PLAYTUBE_SECRET_KEY`, `GO_VIDEO_SECRET_KEY`, `PLAYTUBE_KEY_FILE`, `[sign] key_file`, `[sign] secret`.
 //! Named keys for rotation come from `[sign.keys]` (`k1 = { file = "..." }` or `k2 = { env = "VAR" }`);
-//! the signing key is `--kid` > `PLAYTUBE_SIGN_KID` > `[sign] kid`, else the default key.
+//! the signing key is `--kid` > `PLAYTUBE_SIGN_KID` > `[sign] kid`, else the default key. The other
+//! knobs layer by [`Layer`]: `--expires`/`--base-url` > `PLAYTUBE_SIGN_*` > `[sign]` > defaults.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::Settings;
+use super::{Layer, Origin, Settings};
 use crate::exit::UsageError;
 use crate::signing::{Key, KeyError, KeyId, Keyring, Policy, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_LIFETIME};
 use crate::units::parse_duration;
@@ -49,6 +50,34 @@ pub enum KeySource {
     Env(String),
 }
 
+/// The command-line flags of `sign` that take part in the layering (`serve` has none of them).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SignFlags<'a> {
+    pub key_file: Option<&'a Path>,
+    pub kid: Option<&'a str>,
+    pub expires: Option<&'a str>,
+    pub base_url: Option<&'a str>,
+}
+
+/// When the links `sign` makes stop working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// At this Unix time (`--expires 1767225600`).
+    At(u64),
+    /// This many seconds after signing (`--expires 1h`, `[sign] expires`, default 1h).
+    In(u64),
+}
+
+impl Expiry {
+    /// The Unix time a link signed at `now` expires.
+    pub fn at(self, now: u64) -> u64 {
+        match self {
+            Expiry::At(t) => t,
+            Expiry::In(secs) => now.saturating_add(secs),
+        }
+    }
+}
+
 /// The resolved keys and limits.
 #[derive(Debug, Clone)]
 pub struct SignSettings {
@@ -56,8 +85,8 @@ pub struct SignSettings {
     /// The key that signs: `None` is the default key.
     pub signing_kid: Option<KeyId>,
     pub policy: Policy,
-    /// Default lifetime for `sign`, in seconds.
-    pub default_expires: u64,
+    /// When links made by `sign` expire.
+    pub expires: Expiry,
     /// Default base URL for `sign` (no trailing slash), empty for path-only links.
     pub base_url: String,
     /// Where the default key came from (for messages; never the key itself).
@@ -70,15 +99,16 @@ const SHORT_KEY_HINT: &str =
     "make a key with: head -c 32 /dev/urandom | base64 > /etc/playtube/secret.key && chmod 600 /etc/playtube/secret.key";
 
 impl SignSettings {
-    /// Resolve keys and limits. `key_file` and `kid` are the command-line flags of `sign` (serve passes
-    /// `None`). Missing files, short keys and unknown key ids are usage errors (exit 2).
-    pub fn resolve(settings: &Settings, key_file: Option<&Path>, kid: Option<&str>) -> anyhow::Result<SignSettings> {
+    /// Resolve keys and limits. `flags` are the command-line flags of `sign` (serve passes the default).
+    /// Missing files, short keys, unknown key ids and bad values are usage errors (exit 2) naming the
+    /// flag, variable or file key they came from.
+    pub fn resolve(settings: &Settings, flags: &SignFlags<'_>) -> anyhow::Result<SignSettings> {
         let section = &settings.file.sign;
         let env = &settings.env;
         let file_name = settings.config_path.as_deref().map_or("playtube.toml".to_owned(), |p| p.display().to_string());
 
         let mut keys = Keyring::new();
-        let default_source = if let Some(path) = key_file {
+        let default_source = if let Some(path) = flags.key_file {
             keys.set_default(read_key_file(path, "--key-file")?);
             Some(format!("key file {}", path.display()))
         } else if let Some((name, value)) = env.first(&["PLAYTUBE_SECRET_KEY", "GO_VIDEO_SECRET_KEY"]) {
@@ -115,7 +145,14 @@ impl SignSettings {
             keys.insert(kid, key);
         }
 
-        let signing_kid = match kid.or(env.get("PLAYTUBE_SIGN_KID")).or(section.kid.as_deref()) {
+        let (kid, _) = Layer {
+            flag: flags.kid.map(|k| (Some(k.to_owned()), "--kid")),
+            env: Some((env, "PLAYTUBE_SIGN_KID")),
+            file: section.kid.clone().map(|k| (Some(k), "[sign] kid")),
+            default: None,
+        }
+        .resolve_with(|raw| Ok(Some(raw.to_owned())))?;
+        let signing_kid = match kid.as_deref() {
             None => None,
             Some(k) => {
                 let kid = KeyId::parse(k).map_err(|e| UsageError::new(e.to_string()))?;
@@ -135,34 +172,55 @@ impl SignSettings {
             }
         };
 
-        let duration = |env_key: &str, file_value: &Option<String>, key: &str, default: u64| -> anyhow::Result<u64> {
-            if let Some(raw) = env.get(env_key) {
-                return parse_duration(raw).map_err(|e| {
-                    UsageError::new(format!("environment variable {env_key}={raw:?} is invalid: {e}")).into()
-                });
-            }
-            match file_value {
-                Some(raw) => parse_duration(raw).map_err(|e| {
-                    UsageError::new(format!("[sign] {key} = {raw:?} in {file_name} is invalid: {e}")).into()
-                }),
-                None => Ok(default),
-            }
+        // A duration from the variable or the file; the message names which, and the file read.
+        let in_file = |from: &Origin| match from {
+            Origin::File(_) => format!(" in {file_name}"),
+            _ => String::new(),
+        };
+        let duration = |env_key: &'static str, file: &Option<String>, key: &'static str, default: u64| {
+            let layer = Layer {
+                flag: None,
+                env: Some((env, env_key)),
+                file: file.clone().map(|v| (Some(v), key)),
+                default: None,
+            };
+            let (raw, from) = layer.resolve_with(|raw| Ok(Some(raw.to_owned())))?;
+            let Some(raw) = raw else { return Ok::<_, UsageError>(default) };
+            parse_duration(&raw)
+                .map_err(|e| UsageError::new(format!("{}{} is invalid: {e}", from.quote(&raw), in_file(&from))))
         };
         let policy = Policy {
             max_lifetime: duration(
                 "PLAYTUBE_SIGN_MAX_LIFETIME",
                 &section.max_lifetime,
-                "max_lifetime",
+                "[sign] max_lifetime",
                 DEFAULT_MAX_LIFETIME,
             )?,
-            clock_skew: duration("PLAYTUBE_SIGN_CLOCK_SKEW", &section.clock_skew, "clock_skew", DEFAULT_CLOCK_SKEW)?,
+            clock_skew: duration(
+                "PLAYTUBE_SIGN_CLOCK_SKEW",
+                &section.clock_skew,
+                "[sign] clock_skew",
+                DEFAULT_CLOCK_SKEW,
+            )?,
         };
-        let default_expires = duration("PLAYTUBE_SIGN_EXPIRES", &section.expires, "expires", DEFAULT_EXPIRES)?;
-        let base_url = match env.get("PLAYTUBE_SIGN_BASE_URL").or(section.base_url.as_deref()) {
-            Some(raw) => check_base_url(raw)?,
-            None => String::new(),
+        let expires = match flags.expires {
+            Some(raw) => expiry_flag(raw)?,
+            None => Expiry::In(duration("PLAYTUBE_SIGN_EXPIRES", &section.expires, "[sign] expires", DEFAULT_EXPIRES)?),
         };
-        Ok(SignSettings { keys, signing_kid, policy, default_expires, base_url, default_source })
+        let (base_url, from) = Layer {
+            flag: flags.base_url.map(|b| (b.to_owned(), "--base-url")),
+            env: Some((env, "PLAYTUBE_SIGN_BASE_URL")),
+            file: section.base_url.clone().map(|b| (b, "[sign] base_url")),
+            default: String::new(),
+        }
+        .resolve()?;
+        let base_url = match from {
+            Origin::Default => base_url,
+            _ => {
+                check_base_url(&base_url).map_err(|e| UsageError { message: format!("{from}: {}", e.message), ..e })?
+            }
+        };
+        Ok(SignSettings { keys, signing_kid, policy, expires, base_url, default_source })
     }
 
     /// The key `sign` uses and its id, or a usage error saying how to configure one.
@@ -183,6 +241,19 @@ impl SignSettings {
             )),
         }
     }
+}
+
+/// `--expires`: a bare number is a Unix time, anything else a duration from signing.
+fn expiry_flag(raw: &str) -> Result<Expiry, UsageError> {
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw
+            .parse()
+            .map(Expiry::At)
+            .map_err(|_| UsageError::new(format!("--expires {raw}: not a Unix time in seconds (e.g. 1767225600)")));
+    }
+    parse_duration(raw).map(Expiry::In).map_err(|e| {
+        UsageError::with_hint(format!("--expires {raw}: {e}"), "use a duration (90s, 1h, 7d) or a Unix time")
+    })
 }
 
 fn key_from(bytes: Vec<u8>, source: &str) -> anyhow::Result<Key> {
@@ -233,7 +304,7 @@ mod tests {
 
     #[test]
     fn no_key_anywhere_means_an_empty_keyring() {
-        let s = SignSettings::resolve(&settings("", &[]), None, None).unwrap();
+        let s = SignSettings::resolve(&settings("", &[]), &SignFlags::default()).unwrap();
         assert!(s.keys.is_empty());
         assert!(s.signing_key().is_err());
     }
@@ -244,21 +315,26 @@ mod tests {
             "[sign]\nsecret = \"from-the-config-file-from-the-config\"\n",
             &[("GO_VIDEO_SECRET_KEY", K32), ("PLAYTUBE_SECRET_KEY", "p".repeat(40).as_str())],
         );
-        let r = SignSettings::resolve(&s, None, None).unwrap();
+        let r = SignSettings::resolve(&s, &SignFlags::default()).unwrap();
         assert_eq!(r.default_source.as_deref(), Some("PLAYTUBE_SECRET_KEY"));
         let s =
             settings("[sign]\nsecret = \"from-the-config-file-from-the-config\"\n", &[("GO_VIDEO_SECRET_KEY", K32)]);
         assert_eq!(
-            SignSettings::resolve(&s, None, None).unwrap().default_source.as_deref(),
+            SignSettings::resolve(&s, &SignFlags::default()).unwrap().default_source.as_deref(),
             Some("GO_VIDEO_SECRET_KEY")
         );
         let s = settings("[sign]\nsecret = \"from-the-config-file-from-the-config\"\n", &[]);
-        assert!(SignSettings::resolve(&s, None, None).unwrap().default_source.unwrap().starts_with("[sign] secret"));
+        assert!(SignSettings::resolve(&s, &SignFlags::default())
+            .unwrap()
+            .default_source
+            .unwrap()
+            .starts_with("[sign] secret"));
     }
 
     #[test]
     fn a_short_key_is_a_usage_error_with_a_hint() {
-        let err = SignSettings::resolve(&settings("", &[("PLAYTUBE_SECRET_KEY", "short")]), None, None).unwrap_err();
+        let err = SignSettings::resolve(&settings("", &[("PLAYTUBE_SECRET_KEY", "short")]), &SignFlags::default())
+            .unwrap_err();
         let usage = err.downcast_ref::<UsageError>().unwrap();
         assert!(usage.message.contains("5 bytes"), "{}", usage.message);
         assert!(usage.hint.as_deref().unwrap().contains("/dev/urandom"));
@@ -269,10 +345,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k");
         std::fs::write(&path, format!("{K32}\n")).unwrap();
-        let with_newline = SignSettings::resolve(&settings("", &[]), Some(&path), None).unwrap();
+        let with_newline =
+            SignSettings::resolve(&settings("", &[]), &SignFlags { key_file: Some(&path), ..Default::default() })
+                .unwrap();
         std::fs::write(&path, &K32[..31]).unwrap();
         assert!(
-            SignSettings::resolve(&settings("", &[]), Some(&path), None).is_err(),
+            SignSettings::resolve(&settings("", &[]), &SignFlags { key_file: Some(&path), ..Default::default() })
+                .is_err(),
             "31 bytes plus newline is short"
         );
         assert!(with_newline.keys.has_default());
@@ -286,25 +365,63 @@ mod tests {
         let toml =
             format!("[sign]\nkid = \"k2\"\n[sign.keys]\nk1 = {{ file = {:?} }}\nk2 = {{ env = \"MY_K2\" }}\n", path);
         let s = settings(&toml, &[("MY_K2", "k2-key-k2-key-k2-key-k2-key-k2-key")]);
-        let r = SignSettings::resolve(&s, None, None).unwrap();
+        let r = SignSettings::resolve(&s, &SignFlags::default()).unwrap();
         assert_eq!(r.signing_key().unwrap().0.unwrap().as_str(), "k2");
-        let r = SignSettings::resolve(&s, None, Some("k1")).unwrap();
+        let r = SignSettings::resolve(&s, &SignFlags { kid: Some("k1"), ..Default::default() }).unwrap();
         assert_eq!(r.signing_key().unwrap().0.unwrap().as_str(), "k1", "the flag beats the file");
-        let err = SignSettings::resolve(&s, None, Some("k3")).unwrap_err();
+        let err = SignSettings::resolve(&s, &SignFlags { kid: Some("k3"), ..Default::default() }).unwrap_err();
         assert!(err.downcast_ref::<UsageError>().unwrap().hint.as_deref().unwrap().contains("k1, k2"));
         let unset = settings(&toml, &[]);
-        assert!(SignSettings::resolve(&unset, None, None).unwrap_err().to_string().contains("MY_K2"));
+        assert!(SignSettings::resolve(&unset, &SignFlags::default()).unwrap_err().to_string().contains("MY_K2"));
     }
 
     #[test]
     fn limits_layer_environment_over_file_over_defaults() {
         let s =
             settings("[sign]\nmax_lifetime = \"2d\"\nclock_skew = \"10s\"\n", &[("PLAYTUBE_SIGN_CLOCK_SKEW", "1m")]);
-        let r = SignSettings::resolve(&s, None, None).unwrap();
+        let r = SignSettings::resolve(&s, &SignFlags::default()).unwrap();
         assert_eq!(r.policy, Policy { max_lifetime: 172_800, clock_skew: 60 });
-        let d = SignSettings::resolve(&settings("", &[]), None, None).unwrap();
+        let d = SignSettings::resolve(&settings("", &[]), &SignFlags::default()).unwrap();
         assert_eq!(d.policy, Policy::default());
-        assert_eq!(d.default_expires, 3600);
+        assert_eq!(d.expires, Expiry::In(3600));
+    }
+
+    #[test]
+    fn a_sign_knob_layers_flag_over_environment_over_file_over_default() {
+        let file = "[sign]\nbase_url = \"https://file.example\"\nexpires = \"2h\"\n";
+        let env = [("PLAYTUBE_SIGN_BASE_URL", "https://env.example/"), ("PLAYTUBE_SIGN_EXPIRES", "3h")];
+        let flags = SignFlags { base_url: Some("https://flag.example"), expires: Some("4h"), ..Default::default() };
+        let r = |toml: &str, env: &[(&str, &str)], flags: &SignFlags<'_>| {
+            let s = SignSettings::resolve(&settings(toml, env), flags).unwrap();
+            (s.base_url, s.expires)
+        };
+        assert_eq!(r("", &[], &SignFlags::default()), (String::new(), Expiry::In(DEFAULT_EXPIRES)));
+        assert_eq!(r(file, &[], &SignFlags::default()), ("https://file.example".into(), Expiry::In(7200)));
+        assert_eq!(r(file, &env, &SignFlags::default()), ("https://env.example".into(), Expiry::In(10_800)));
+        assert_eq!(r(file, &env, &flags), ("https://flag.example".into(), Expiry::In(14_400)));
+        let at = SignFlags { expires: Some("1767225600"), ..Default::default() };
+        assert_eq!(r(file, &env, &at).1, Expiry::At(1_767_225_600));
+    }
+
+    #[test]
+    fn a_bad_sign_value_names_the_flag_variable_or_file_key() {
+        let message = |toml: &str, env: &[(&str, &str)], flags: &SignFlags<'_>| {
+            let mut s = settings(toml, env);
+            s.config_path = Some("/etc/playtube.toml".into());
+            let err = SignSettings::resolve(&s, flags).unwrap_err();
+            assert_eq!(crate::exit::code_for(&err), crate::exit::Code::Usage);
+            format!("{err:#}")
+        };
+        let m = message("", &[], &SignFlags { expires: Some("soon"), ..Default::default() });
+        assert!(m.starts_with("--expires soon:"), "{m}");
+        let m = message("", &[("PLAYTUBE_SIGN_MAX_LIFETIME", "forever")], &SignFlags::default());
+        assert!(m.starts_with("environment variable PLAYTUBE_SIGN_MAX_LIFETIME=\"forever\" is invalid"), "{m}");
+        let m = message("[sign]\nclock_skew = \"a while\"\n", &[], &SignFlags::default());
+        assert!(m.starts_with("[sign] clock_skew = \"a while\" in /etc/playtube.toml is invalid"), "{m}");
+        let m = message("", &[], &SignFlags { base_url: Some("cdn.example"), ..Default::default() });
+        assert!(m.starts_with("--base-url: base URL"), "{m}");
+        let m = message("[sign]\nbase_url = \"ftp://x\"\n", &[], &SignFlags::default());
+        assert!(m.starts_with("[sign] base_url: base URL"), "{m}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub struct StorageSection {
     pub max_retries: Option<usize>,
     pub retry_timeout: Option<f64>,
     pub request_timeout: Option<f64>,
+    pub max_download: Option<Size>,
     pub keep_grace: Option<u64>,
     pub orphan_grace: Option<u64>,
 }
@@ -112,6 +113,7 @@ pub fn resolve(settings: &Settings, concurrency: Option<usize>) -> Result<Storag
             defaults.request_timeout,
         )?,
         connect_timeout: defaults.connect_timeout,
+        max_download: size("PLAYTUBE_STORAGE_MAX_DOWNLOAD", "max_download", &file.max_download, defaults.max_download)?,
     };
     if !(1..=256).contains(&options.concurrency) {
         return Err(UsageError::new(format!("storage concurrency {} must be 1 to 256; try 8", options.concurrency)));

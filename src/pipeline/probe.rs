@@ -46,6 +46,8 @@ pub struct MediaInfo {
     pub format_name: String,
     /// Seconds.
     pub duration: Option<f64>,
+    /// The container's start time, seconds (ffmpeg subtracts it from every stream when it reads the file).
+    pub start_time: Option<f64>,
     /// Bytes.
     pub size: u64,
     /// Overall bit rate, bits per second.
@@ -57,9 +59,18 @@ pub struct MediaInfo {
     pub fragmented: bool,
     pub video: Vec<VideoStream>,
     pub audio: Vec<AudioStream>,
+    /// Subtitle streams, text or image based (see [`SubtitleStream::is_text`]).
+    pub subtitles: Vec<SubtitleStream>,
 }
 
 impl MediaInfo {
+    /// Where the first video frame lands once ffmpeg has read the file (it subtracts the container's
+    /// start time from every stream): the time on which extracted subtitles and the encoded video agree.
+    pub fn video_start_offset(&self) -> f64 {
+        let v = self.primary_video().and_then(|v| v.start_time).unwrap_or(0.0);
+        (v - self.start_time.unwrap_or(0.0)).max(0.0)
+    }
+
     /// The first video stream, if any (the one thumbnails and renditions are made from).
     pub fn primary_video(&self) -> Option<&VideoStream> {
         self.video.first()
@@ -133,6 +144,8 @@ pub struct VideoStream {
     pub bit_depth: Option<u32>,
     pub color: ColorInfo,
     pub bit_rate: Option<u64>,
+    /// The stream's first presentation time, seconds.
+    pub start_time: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -144,6 +157,34 @@ pub struct AudioStream {
     pub channel_layout: Option<String>,
     pub sample_rate: Option<u32>,
     pub bit_rate: Option<u64>,
+    /// The stream's `language` tag as written (usually ISO 639-2, `eng`), if any.
+    pub language: Option<String>,
+    /// The stream's `title` tag (`English`, `Director's commentary`), if any.
+    pub title: Option<String>,
+    /// Flagged as the default track of its kind.
+    pub default: bool,
+}
+
+/// One subtitle stream of a source.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SubtitleStream {
+    pub index: u32,
+    /// ffprobe's codec name: `mov_text`, `subrip`, `ass`, `ssa`, `webvtt`, `hdmv_pgs_subtitle`, ...
+    pub codec: String,
+    pub language: Option<String>,
+    pub title: Option<String>,
+    pub default: bool,
+    /// Forced subtitles: only the parts in a language other than the audio's.
+    pub forced: bool,
+}
+
+/// Subtitle codecs ffmpeg can turn into WebVTT (text-based). Image-based ones (PGS, DVB, VobSub) are not.
+pub const TEXT_SUBTITLE_CODECS: &[&str] = &["mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"];
+
+impl SubtitleStream {
+    pub fn is_text(&self) -> bool {
+        TEXT_SUBTITLE_CODECS.contains(&self.codec.as_str())
+    }
 }
 
 /// Run ffprobe on `path` and read the MP4 layout; see [`MediaInfo`].
@@ -204,10 +245,12 @@ pub fn from_ffprobe_json(path: &Path, json: &[u8]) -> Result<MediaInfo, ProbeErr
     let format_name = format.format_name.unwrap_or_default();
     let mut video = Vec::new();
     let mut audio = Vec::new();
+    let mut subtitles = Vec::new();
     for s in raw.streams {
         match s.codec_type.as_deref() {
             Some("video") if !s.is_attached_picture() => video.push(video_stream(s)),
             Some("audio") => audio.push(audio_stream(s)),
+            Some("subtitle") => subtitles.push(subtitle_stream(s)),
             _ => {}
         }
     }
@@ -220,12 +263,14 @@ pub fn from_ffprobe_json(path: &Path, json: &[u8]) -> Result<MediaInfo, ProbeErr
         container: container_name(&format_name, format.tags.major_brand.as_deref(), path),
         format_name,
         duration: parse_f64(format.duration.as_deref()),
+        start_time: parse_f64(format.start_time.as_deref()),
         size,
         bit_rate: parse_u64(format.bit_rate.as_deref()),
         faststart: None,
         fragmented: false,
         video,
         audio,
+        subtitles,
     })
 }
 
@@ -291,13 +336,28 @@ fn video_stream(s: raw::Stream) -> VideoStream {
             primaries: known(s.color_primaries),
         },
         bit_rate: parse_u64(s.bit_rate.as_deref()),
+        start_time: parse_f64(s.start_time.as_deref()),
         codec,
+    }
+}
+
+fn subtitle_stream(s: raw::Stream) -> SubtitleStream {
+    SubtitleStream {
+        index: s.index,
+        codec: s.codec_name.unwrap_or_else(|| "unknown".into()),
+        language: s.tags.language.filter(|l| !l.trim().is_empty() && l != "und"),
+        title: s.tags.title.filter(|t| !t.trim().is_empty()),
+        default: s.disposition.default == 1,
+        forced: s.disposition.forced == 1,
     }
 }
 
 fn audio_stream(s: raw::Stream) -> AudioStream {
     AudioStream {
         index: s.index,
+        language: s.tags.language.filter(|l| !l.trim().is_empty() && l != "und"),
+        title: s.tags.title.filter(|t| !t.trim().is_empty()),
+        default: s.disposition.default == 1,
         codec: s.codec_name.unwrap_or_else(|| "unknown".into()),
         profile: s.profile,
         channels: s.channels.unwrap_or(0),
@@ -386,6 +446,7 @@ pub mod raw {
     pub struct Format {
         pub format_name: Option<String>,
         pub duration: Option<String>,
+        pub start_time: Option<String>,
         pub size: Option<String>,
         pub bit_rate: Option<String>,
         #[serde(default)]
@@ -416,6 +477,7 @@ pub mod raw {
         pub r_frame_rate: Option<String>,
         pub avg_frame_rate: Option<String>,
         pub bit_rate: Option<String>,
+        pub start_time: Option<String>,
         pub channels: Option<u32>,
         pub channel_layout: Option<String>,
         pub sample_rate: Option<String>,
@@ -431,11 +493,17 @@ pub mod raw {
     pub struct Disposition {
         #[serde(default)]
         pub attached_pic: u8,
+        #[serde(default)]
+        pub default: u8,
+        #[serde(default)]
+        pub forced: u8,
     }
 
     #[derive(Debug, Default, Deserialize)]
     pub struct StreamTags {
         pub rotate: Option<String>,
+        pub language: Option<String>,
+        pub title: Option<String>,
     }
 
     #[derive(Debug, Default, Deserialize)]

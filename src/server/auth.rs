@@ -17,6 +17,7 @@ use super::body::Body;
 use super::identity::FileMeta;
 use super::route::Route;
 use crate::signing::{self, Keyring, Policy, Request, Scope, Token};
+use crate::units::unix_now;
 
 /// Who must present a signed link.
 #[derive(Debug, Clone, Default)]
@@ -197,11 +198,6 @@ pub fn refused(err: &signing::Error) -> Response<Body> {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r.extensions_mut().insert(Refusal(code));
     r
-}
-
-/// The current time in Unix seconds (the one clock read of the gate).
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// A playlist's bytes and validators for a signed request, as that request's copy: the token in every

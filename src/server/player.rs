@@ -17,7 +17,7 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use sha2::{Digest, Sha256};
 
-use crate::layout::{AssetId, Layout};
+use crate::layout::{self, AssetDir, AssetId, Layout, Quality, SUBTITLES_DIR_PREFIX, SUBTITLES_FILE};
 
 /// The vendored hls.js release (npm `hls.js`), and the sha256 of its `dist/hls.min.js`.
 pub const HLS_JS_VERSION: &str = "1.6.19";
@@ -146,9 +146,39 @@ pub struct PageMedia {
     pub hls: Option<String>,
     pub stream: Option<String>,
     pub poster: Option<String>,
+    /// Whole-file WebVTT per subtitle language, for `<track>` in the progressive fallback (HLS players
+    /// take the SUBTITLES group from the master playlist instead).
+    pub captions: Vec<Caption>,
+    /// The scrub-preview index (`storyboard.vtt`), whose tiles are relative to it.
+    pub storyboard: Option<String>,
     /// For a signed page, the query that admits the HLS tree (`/hls/{id}/`): player.js adds it to any
     /// HLS request that lacks a signature. `None` for an unsigned page.
     pub token: Option<String>,
+}
+
+/// One subtitle language offered to the progressive fallback.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Caption {
+    /// BCP 47 tag (`en`, `pt-BR`).
+    pub language: String,
+    pub url: String,
+}
+
+/// Limit on subtitle folders listed for one page (bounds the directory scan and the page size).
+const MAX_CAPTION_TRACKS: usize = 32;
+
+/// The `hls/subs-<lang>/` folders of an asset that hold a whole-file WebVTT, sorted by name.
+fn caption_folders(asset: &AssetDir) -> Vec<Quality> {
+    let Ok(entries) = std::fs::read_dir(asset.hls_dir()) else { return Vec::new() };
+    let mut out: Vec<Quality> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(SUBTITLES_DIR_PREFIX))
+        .filter_map(|name| Quality::parse(&name).ok())
+        .filter(|q| asset.subtitles_file(q).is_file())
+        .take(MAX_CAPTION_TRACKS)
+        .collect();
+    out.sort();
+    out
 }
 
 /// `/watch/{id}`: the page, or a 404 page that says the video is missing or not ready; `None` when the
@@ -172,10 +202,20 @@ pub fn watch_page(
     // The media live elsewhere: offer everything and let the page fall back on what fails.
     let remote = settings.media_base.is_some();
     let asset = layout.asset(id);
+    let captions = caption_folders(&asset)
+        .into_iter()
+        .filter_map(|folder| {
+            let language = layout::rendition_language(SUBTITLES_DIR_PREFIX, folder.as_str())?.to_owned();
+            Some(Caption { language, url: url(format!("/hls/{id}/{folder}/{SUBTITLES_FILE}")) })
+        })
+        .collect();
+    let storyboard = format!("/hls/{id}/{}/{}", layout::STORYBOARD_DIR, layout::STORYBOARD_INDEX);
     let media = PageMedia {
         hls: (remote || asset.hls_master().is_file()).then(|| url(hls_master.clone())),
         stream: (remote || asset.stream().is_file()).then(|| url(format!("/stream/{id}"))),
         poster: (remote || asset.thumb().is_file()).then(|| url(format!("/thumb/{id}"))),
+        captions,
+        storyboard: asset.storyboard_index().is_file().then(|| url(storyboard)),
         token: signer.map(|sign| sign(&hls_master)),
     };
     if media.hls.is_none() && media.stream.is_none() {
@@ -207,6 +247,8 @@ pub fn render_page(title: &str, media: &PageMedia) -> String {
         "hls": media.hls,
         "stream": media.stream,
         "poster": media.poster,
+        "captions": media.captions,
+        "storyboard": media.storyboard,
         "token": media.token,
     });
     fill_template(title, &config)

@@ -107,6 +107,10 @@ mod tests {
         assert!(matches!(parse("/hls/abc/720p/playlist.m3u8"), Ok(Route::HlsFile(_, _, _))));
         assert!(matches!(parse("/hls/abc/720p/seg_00001.ts"), Ok(Route::HlsFile(_, _, _))));
         assert!(matches!(parse("/hls/abc/720p/init.mp4"), Ok(Route::HlsFile(_, _, _))));
+        // Alternative renditions and scrub previews live in their own folders of the HLS tree.
+        assert!(matches!(parse("/hls/abc/subs-pt-BR/seg_00001.vtt"), Ok(Route::HlsFile(_, _, _))));
+        assert!(matches!(parse("/hls/abc/audio-en_2/playlist.m3u8"), Ok(Route::HlsFile(_, _, _))));
+        assert!(matches!(parse("/hls/abc/storyboard/sheet_001.jpg"), Ok(Route::HlsFile(_, _, _))));
         assert!(matches!(parse("/thumb/3f2504e0-4f89-11d3-9a0c-0305e82c3301"), Ok(Route::Thumb(_))));
         assert!(matches!(parse("/watch/abc"), Ok(Route::Watch(_))));
         assert!(

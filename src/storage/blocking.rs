@@ -1,7 +1,7 @@
 //! A blocking facade over the async [`Store`](super::Store) for the synchronous pipeline commands
-//! (`publish`, `prepare -o s3://`, the queue's worker): it owns a small current-thread tokio runtime
-//! and runs each call to completion on it. Never call it from inside a tokio runtime (the server uses
-//! the async `Store` directly).
+//! (`publish`, `prepare -o s3://`, the queue's worker): it owns a small tokio runtime (two worker
+//! threads) and runs each call to completion on it; it may be shared by several threads (a `--jobs`
+//! pool). Never call it from inside a tokio runtime (the server uses the async `Store` directly).
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,7 +24,9 @@ impl std::fmt::Debug for BlockingStore {
 impl BlockingStore {
     pub fn open(url: &S3Url, options: &StorageOptions) -> Result<BlockingStore, Error> {
         let store = Store::open(url, options)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("playtube-storage")
             .enable_all()
             .build()
             .map_err(|e| Error::Config(format!("starting the I/O runtime: {e}")))?;
@@ -46,6 +48,14 @@ impl BlockingStore {
         Ok(self.block_on(self.store.pointer(id))?.map(|(p, _)| p))
     }
 
+    /// The current version's pointer and renditions (see [`Store::current_renditions`]).
+    pub fn current_renditions(
+        &self,
+        id: &AssetId,
+    ) -> Result<Option<(Pointer, Vec<crate::layout::RenditionFile>)>, Error> {
+        self.block_on(self.store.current_renditions(id))
+    }
+
     pub fn publish(
         &self,
         id: &AssetId,
@@ -59,4 +69,19 @@ impl BlockingStore {
     pub fn collect_garbage(&self, id: &AssetId, keep_grace: Duration, orphan_grace: Duration) -> Result<usize, Error> {
         self.block_on(self.store.collect_garbage(id, keep_grace, orphan_grace))
     }
+}
+
+/// Fetch a remote pipeline input (`s3://`, `http(s)://`) into `dest` on a runtime of its own.
+pub fn download(
+    location: &super::Location,
+    dest: &Path,
+    options: &StorageOptions,
+    max_bytes: u64,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<u64, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("starting the I/O runtime: {e}")))?;
+    runtime.block_on(super::download(location, dest, options, max_bytes, progress))
 }

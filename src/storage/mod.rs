@@ -10,6 +10,7 @@
 //! pointer once per asset. This module is the only place that builds object URLs.
 
 pub mod blocking;
+mod download;
 mod location;
 mod publish;
 
@@ -24,6 +25,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt, RetryConfig};
 
+pub use download::{download, file_name};
 pub use location::{Location, LocationError, S3Url};
 pub use object_store::ObjectMeta;
 pub use publish::{
@@ -61,6 +63,8 @@ pub struct StorageOptions {
     /// Bound on one request (connect + transfer).
     pub request_timeout: Duration,
     pub connect_timeout: Duration,
+    /// Largest pipeline input fetched from `s3://` or `http(s)://`.
+    pub max_download: u64,
 }
 
 impl std::fmt::Debug for StorageOptions {
@@ -85,6 +89,8 @@ pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 /// S3's largest part.
 pub const MAX_PART_SIZE: usize = 512 * 1024 * 1024;
+/// Default bound on one downloaded pipeline input.
+pub const DEFAULT_MAX_DOWNLOAD: u64 = 64 * 1024 * 1024 * 1024;
 /// Pointers are tiny; anything larger is not ours.
 pub const MAX_POINTER_BYTES: u64 = 64 * 1024;
 
@@ -105,6 +111,7 @@ impl Default for StorageOptions {
             retry_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(5),
+            max_download: DEFAULT_MAX_DOWNLOAD,
         }
     }
 }
@@ -231,7 +238,7 @@ impl Store {
         self.url.object_url(key)
     }
 
-    fn error(&self, key: &str, source: object_store::Error) -> Error {
+    pub(crate) fn error(&self, key: &str, source: object_store::Error) -> Error {
         let url = self.object_url(key);
         match source {
             object_store::Error::NotFound { .. } => Error::NotFound { url },

@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
+use object_store::ObjectStoreExt;
 use object_store::{
     Attribute, AttributeValue, Attributes, PutMode, PutMultipartOptions, PutOptions, PutPayload, UpdateVersion,
     WriteMultipart,
@@ -30,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
 use super::{Error, Store, MAX_POINTER_BYTES};
-use crate::layout::{self, AssetId, VersionId};
+use crate::layout::{self, AssetId, Quality, RenditionFile, VersionId};
 use crate::mime::{self, CachePolicy};
 use crate::units::unix_now;
 
@@ -44,6 +45,10 @@ pub struct Pointer {
     pub published_at: u64,
     pub files: u64,
     pub bytes: u64,
+    /// The top-level entries of the version (`hls`, `renditions`, `stream.mp4`, ...), so "is this
+    /// asset finished for this plan" needs no listing.
+    #[serde(default)]
+    pub entries: Vec<String>,
     /// Versions that were current before this one, newest first (at most [`MAX_RETIRED`]), with
     /// when they were replaced: garbage collection deletes only these (after the grace) and versions
     /// never committed (after the longer orphan grace), never an upload in flight.
@@ -66,6 +71,11 @@ impl Pointer {
         VersionId::parse(&self.version)
     }
 
+    /// Whether the version has this top-level entry (`hls`, `stream.mp4`, ...).
+    pub fn has_entry(&self, name: &str) -> bool {
+        self.entries.iter().any(|e| e == name)
+    }
+
     /// The version this one replaced (always kept, for players that loaded its playlists).
     pub fn previous(&self) -> Option<&str> {
         self.retired.first().map(|r| r.version.as_str())
@@ -85,6 +95,9 @@ pub struct PublishOptions {
     /// A version that was never committed (a crashed upload, or one still in flight elsewhere) is
     /// deleted once its newest object is this old; keep it above the longest publish.
     pub orphan_grace: Duration,
+    /// Top-level entries (`renditions`, `hls`, ...) to carry over from the current version when the
+    /// local folder does not have them, by server-side copy (`hls` keeps earlier renditions).
+    pub carry_over: Vec<String>,
 }
 
 impl Default for PublishOptions {
@@ -94,6 +107,7 @@ impl Default for PublishOptions {
             cache: CachePolicy::default(),
             keep_grace: DEFAULT_KEEP_GRACE,
             orphan_grace: DEFAULT_ORPHAN_GRACE,
+            carry_over: Vec::new(),
         }
     }
 }
@@ -226,11 +240,17 @@ impl Store {
             }
         }
         let files = scan(dir)?;
-        let bytes: u64 = files.iter().map(|f| f.size).sum();
-        progress(PublishProgress::Planned { files: files.len() as u64, bytes });
+        let local_bytes: u64 = files.iter().map(|f| f.size).sum();
+        progress(PublishProgress::Planned { files: files.len() as u64, bytes: local_bytes });
 
         let version = new_version();
         self.upload_version(id, &version, &files, &options.cache, progress).await?;
+        let mut rels: Vec<(String, u64)> = files.iter().map(|f| (f.rel.clone(), f.size)).collect();
+        rels.extend(self.carry_over(id, &version, &files, &options.carry_over).await?);
+        let bytes = rels.iter().map(|(_, size)| size).sum();
+        let mut entries: Vec<String> = rels.iter().map(|(rel, _)| top_entry(rel).to_owned()).collect();
+        entries.sort();
+        entries.dedup();
 
         // The commit point: one small object, written after every file of the version exists.
         let prior = self.pointer(id).await?;
@@ -246,8 +266,9 @@ impl Store {
             format: 1,
             version: version.to_string(),
             published_at: now,
-            files: files.len() as u64,
+            files: rels.len() as u64,
             bytes,
+            entries,
             retired,
         };
         let mode = match (self.options().conditional_put, prior) {
@@ -298,6 +319,35 @@ impl Store {
             self.put_large(key(f), f, cache, progress).await?;
         }
         Ok(())
+    }
+
+    /// Copy (server-side) the objects of the current version under `carry` entries that the local
+    /// folder lacks into `version`; returns their relative paths and sizes.
+    async fn carry_over(
+        &self,
+        id: &AssetId,
+        version: &VersionId,
+        local: &[LocalFile],
+        carry: &[String],
+    ) -> Result<Vec<(String, u64)>, Error> {
+        let wanted: Vec<&String> =
+            carry.iter().filter(|c| !local.iter().any(|f| top_entry(&f.rel) == c.as_str())).collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some((current, _)) = self.pointer(id).await? else { return Ok(Vec::new()) };
+        let Some(from) = current.version_id() else { return Ok(Vec::new()) };
+        let mut copied = Vec::new();
+        for meta in self.list(&self.objects().version_root(id, &from)).await? {
+            let Some((_, rel)) = self.objects().split_version_key(id, meta.location.as_ref()) else { continue };
+            if !wanted.iter().any(|w| w.as_str() == top_entry(rel)) || !layout::is_publishable_path(rel) {
+                continue;
+            }
+            let to = self.objects().object(id, version, Path::new(rel));
+            self.inner().copy(&meta.location, &ObjectPath::from(to.as_str())).await.map_err(|e| self.error(&to, e))?;
+            copied.push((rel.to_owned(), meta.size));
+        }
+        Ok(copied)
     }
 
     async fn put_small(
@@ -368,6 +418,24 @@ impl Store {
         }
     }
 
+    /// The renditions (`renditions/<quality>.mp4`) of the asset's current version, in the one
+    /// rendition order, and its pointer; `None` when the asset is not published. One GET, one LIST.
+    pub async fn current_renditions(&self, id: &AssetId) -> Result<Option<(Pointer, Vec<RenditionFile>)>, Error> {
+        let Some((pointer, _)) = self.pointer(id).await? else { return Ok(None) };
+        let mut found = Vec::new();
+        if let (Some(version), true) = (pointer.version_id(), pointer.has_entry(layout::RENDITIONS_DIR)) {
+            let prefix = format!("{}{}/", self.objects().version_root(id, &version), layout::RENDITIONS_DIR);
+            for meta in self.list(&prefix).await? {
+                let name = meta.location.filename().unwrap_or_default();
+                if let Some(Ok(quality)) = name.strip_suffix(".mp4").map(Quality::parse) {
+                    found.push(RenditionFile { quality, bytes: meta.size });
+                }
+            }
+        }
+        layout::sort_renditions(&mut found);
+        Ok(Some((pointer, found)))
+    }
+
     async fn delete_version(&self, id: &AssetId, version: &VersionId) -> Result<usize, Error> {
         let objects = self.list(&self.objects().version_root(id, version)).await?;
         self.delete(objects.into_iter().map(|m| m.location).collect()).await
@@ -413,6 +481,11 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// The top-level entry of a relative path (`hls` for `hls/720p/x.ts`).
+fn top_entry(rel: &str) -> &str {
+    rel.split('/').next().unwrap_or(rel)
 }
 
 fn file_attributes(rel: &str, cache: &CachePolicy) -> Attributes {

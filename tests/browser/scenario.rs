@@ -221,7 +221,7 @@ fn sample_progress(session: &Session<'_>) -> Result<Vec<f64>, String> {
 
 /// Count the page's requests and everything that failed, from three independent records. A failure
 /// whose URL ends with one of `expected` (e.g. the master playlist of an asset without HLS) is allowed.
-fn collect_failures(
+pub fn collect_failures(
     session: &Session<'_>,
     m: &mut Measured,
     expected_origins: &[String],

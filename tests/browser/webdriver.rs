@@ -176,6 +176,43 @@ impl Session<'_> {
             .collect())
     }
 
+    /// The WebDriver id of the first element matching a CSS selector.
+    #[allow(dead_code)] // used by browser_media.rs, not browser.rs
+    pub fn element(&self, css: &str) -> Result<String, String> {
+        let v = self.call("POST", "/element", Some(json!({ "using": "css selector", "value": css })))?;
+        v["element-6066-11e4-a52e-4a5cf5b8d61a"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no element {css}: {v}"))
+    }
+
+    #[allow(dead_code)]
+    /// Move a (mouse) pointer to `x` pixels right of the left edge of the element matching `css`, at
+    /// its vertical centre (WebDriver actions: pointer events as a user's mouse makes them).
+    pub fn hover(&self, css: &str, x: f64) -> Result<(), String> {
+        let id = self.element(css)?;
+        let rect = self.call("GET", &format!("/element/{id}/rect"), None)?;
+        let offset = x - rect["width"].as_f64().unwrap_or(0.0) / 2.0; // the origin is the element's centre
+        let origin = json!({ "element-6066-11e4-a52e-4a5cf5b8d61a": id });
+        let actions = json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+            "actions": [{ "type": "pointerMove", "duration": 0, "origin": origin, "x": offset.round() as i64, "y": 0 }] }] });
+        self.call("POST", "/actions", Some(actions)).map(drop)
+    }
+
+    #[allow(dead_code)]
+    /// A PNG screenshot of one element (what is drawn on screen in its box).
+    pub fn element_screenshot(&self, css: &str) -> Result<Vec<u8>, String> {
+        let id = self.element(css)?;
+        let value = self.call("GET", &format!("/element/{id}/screenshot"), None)?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().unwrap_or_default())
+            .map_err(|e| format!("screenshot is not base64: {e}"))?;
+        if !png.starts_with(b"\x89PNG") {
+            return Err("screenshot is not a PNG".into());
+        }
+        Ok(png)
+    }
+
     /// A PNG screenshot of the viewport, written to `path`.
     pub fn screenshot(&self, path: &Path) -> Result<PathBuf, String> {
         let value = self.call("GET", "/screenshot", None)?;

@@ -167,7 +167,7 @@ fn verify_written(input: &mut File, out: &mut File, plan: &Plan) -> Result<(), M
                 plan.box_of(old).ok_or_else(|| failed(format!("chunk offset {old} lies outside the media")))?;
             let k = (b.end() - old).min(PROBE_BYTES) as usize;
             input.read_exact_at(&mut old_bytes[..k], old).map_err(Mp4Error::io("re-reading the input"))?;
-            if new.checked_add(k as u64).map_or(true, |end| end > len)
+            if new.checked_add(k as u64).is_none_or(|end| end > len)
                 || out.read_exact_at(&mut new_bytes[..k], new).is_err()
                 || old_bytes[..k] != new_bytes[..k]
             {

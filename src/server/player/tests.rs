@@ -117,6 +117,54 @@ fn signed_page_gets_a_token_for_each_media_url_from_the_signer() {
 }
 
 #[test]
+fn page_lists_caption_files_and_the_storyboard_that_exist() {
+    let root = root_with(&[
+        "hls/master.m3u8",
+        "hls/subs-es/all.vtt",
+        "hls/subs-en/all.vtt",
+        "hls/subs-en_2/all.vtt",
+        "hls/subs-fr/playlist.m3u8", // no whole-file WebVTT: not offered to <track>
+        "hls/audio-en/playlist.m3u8",
+        "hls/storyboard/storyboard.vtt",
+    ]);
+    let config = page_config(&body(&page("clip", &PlayerSettings::default(), &Layout::new(root.path()))));
+    let captions: Vec<(String, String)> = config["captions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["language"].as_str().unwrap().to_owned(), c["url"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        captions,
+        [
+            ("en".to_owned(), "/hls/clip/subs-en/all.vtt".to_owned()),
+            ("en".to_owned(), "/hls/clip/subs-en_2/all.vtt".to_owned()),
+            ("es".to_owned(), "/hls/clip/subs-es/all.vtt".to_owned()),
+        ]
+    );
+    assert_eq!(config["storyboard"], "/hls/clip/storyboard/storyboard.vtt");
+    // Without them: an empty list and no storyboard, so the page makes no request for them.
+    let bare = root_with(&["hls/master.m3u8"]);
+    let config = page_config(&body(&page("clip", &PlayerSettings::default(), &Layout::new(bare.path()))));
+    assert_eq!(config["captions"], serde_json::json!([]));
+    assert!(config["storyboard"].is_null());
+}
+
+#[test]
+fn signed_page_signs_caption_and_storyboard_urls_within_the_hls_scope() {
+    let root = root_with(&["hls/master.m3u8", "hls/subs-en/all.vtt", "hls/storyboard/storyboard.vtt"]);
+    let signer = |path: &str| {
+        assert!(path.starts_with("/hls/clip/") || !path.starts_with("/hls/"), "{path}");
+        "sig=S".to_owned()
+    };
+    let id = AssetId::parse("clip").unwrap();
+    let r = watch_page(&id, &PlayerSettings::default(), &Layout::new(root.path()), Some(&signer)).unwrap();
+    let config = page_config(&body(&r));
+    assert_eq!(config["captions"][0]["url"], "/hls/clip/subs-en/all.vtt?sig=S");
+    assert_eq!(config["storyboard"], "/hls/clip/storyboard/storyboard.vtt?sig=S");
+}
+
+#[test]
 fn refused_watch_link_is_a_403_page_that_says_why_in_words() {
     let expired = rejected_page("expired", &PlayerSettings::default());
     assert_eq!(expired.status(), StatusCode::FORBIDDEN);
@@ -132,6 +180,8 @@ fn config_cannot_close_its_script_element() {
         hls: Some("/hls/x/master.m3u8?</script><script>alert(1)</script>".into()),
         stream: None,
         poster: None,
+        captions: Vec::new(),
+        storyboard: None,
         token: None,
     };
     let html = render_page("x", &media);
