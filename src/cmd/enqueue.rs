@@ -54,6 +54,8 @@ pub fn run(settings: &Settings, args: &EnqueueArgs) -> anyhow::Result<Code> {
         segment_duration: args.segments.segment_duration,
         segment_type: args.segments.segment_type,
         jobs: None,
+        // Audio languages, subtitles and storyboards: the defaults (not job settings yet).
+        ..Default::default()
     };
     crate::config::pipeline::resolve(&settings.file.pipeline, &settings.env, &flags)?;
     let build = BuildSettings {
