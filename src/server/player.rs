@@ -17,7 +17,7 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use sha2::{Digest, Sha256};
 
-use crate::layout::{self, AssetDir, AssetId, Layout, Quality, SUBTITLES_DIR_PREFIX, SUBTITLES_FILE};
+use crate::layout::{self, AssetId, Layout, SUBTITLES_DIR_PREFIX, SUBTITLES_FILE};
 
 /// The vendored hls.js release (npm `hls.js`), and the sha256 of its `dist/hls.min.js`.
 pub const HLS_JS_VERSION: &str = "1.6.19";
@@ -167,20 +167,6 @@ pub struct Caption {
 /// Limit on subtitle folders listed for one page (bounds the directory scan and the page size).
 const MAX_CAPTION_TRACKS: usize = 32;
 
-/// The `hls/subs-<lang>/` folders of an asset that hold a whole-file WebVTT, sorted by name.
-fn caption_folders(asset: &AssetDir) -> Vec<Quality> {
-    let Ok(entries) = std::fs::read_dir(asset.hls_dir()) else { return Vec::new() };
-    let mut out: Vec<Quality> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.starts_with(SUBTITLES_DIR_PREFIX))
-        .filter_map(|name| Quality::parse(&name).ok())
-        .filter(|q| asset.subtitles_file(q).is_file())
-        .take(MAX_CAPTION_TRACKS)
-        .collect();
-    out.sort();
-    out
-}
-
 /// `/watch/{id}`: the page, or a 404 page that says the video is missing or not ready; `None` when the
 /// player is off. `signer` is `Some` for a page whose signature the handler has checked.
 pub fn watch_page(
@@ -202,7 +188,8 @@ pub fn watch_page(
     // The media live elsewhere: offer everything and let the page fall back on what fails.
     let remote = settings.media_base.is_some();
     let asset = layout.asset(id);
-    let captions = caption_folders(&asset)
+    let captions = asset
+        .subtitle_folders(MAX_CAPTION_TRACKS)
         .into_iter()
         .filter_map(|folder| {
             let language = layout::rendition_language(SUBTITLES_DIR_PREFIX, folder.as_str())?.to_owned();
