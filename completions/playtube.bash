@@ -140,7 +140,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__enqueue)
-            opts="-o -q -v -h -V --out --id --qualities --preset --segment-duration --segment-type --force --queue --queue-name --config --json --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --out --id --qualities --preset --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --force --queue --queue-name --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +178,18 @@ _playtube() {
                     ;;
                 --segment-type)
                     COMPREPLY=($(compgen -W "ts fmp4" -- "${cur}"))
+                    return 0
+                    ;;
+                --audio-languages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subtitles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storyboard-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --queue)
@@ -528,7 +540,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__hls)
-            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --segment-duration --segment-type --from-renditions --config --json --quiet --verbose --color --help --version"
+            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --from-renditions --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,6 +586,18 @@ _playtube() {
                     ;;
                 --segment-type)
                     COMPREPLY=($(compgen -W "ts fmp4" -- "${cur}"))
+                    return 0
+                    ;;
+                --audio-languages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subtitles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storyboard-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -656,7 +680,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__prepare)
-            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --segment-duration --segment-type --config --json --quiet --verbose --color --help --version"
+            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -702,6 +726,18 @@ _playtube() {
                     ;;
                 --segment-type)
                     COMPREPLY=($(compgen -W "ts fmp4" -- "${cur}"))
+                    return 0
+                    ;;
+                --audio-languages)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subtitles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storyboard-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -93,11 +93,16 @@ complete -c playtube -n "__fish_playtube_using_subcommand hls" -l preset -d 'x26
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'
 fmp4\t'CMAF-style fragmented MP4 segments (.m4s) with an init segment'"
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l audio-languages -d 'Audio languages to keep, comma-separated (e.g. en,es; default: every audio stream). Two or more become an AUDIO group of the HLS package; the MP4s carry the default one' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l subtitles -d 'A subtitle file for a language (SubRip or WebVTT), repeatable: --subtitles en=movie.en.srt' -r
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l storyboard-interval -d 'Seconds between scrub-preview frames (default: chosen from the duration, 1-10 s)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l no-sidecar-subtitles -d 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l no-storyboard -d 'Do not draw scrub-preview sprite sheets (hls/storyboard/)'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l from-renditions -d 'Segment the asset\'s existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no re-encode. INPUT may then be the source file or the asset folder'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -s q -l quiet -d 'Print nothing but errors; no progress bars'
@@ -112,11 +117,16 @@ complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l preset -d 
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'
 fmp4\t'CMAF-style fragmented MP4 segments (.m4s) with an init segment'"
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l audio-languages -d 'Audio languages to keep, comma-separated (e.g. en,es; default: every audio stream). Two or more become an AUDIO group of the HLS package; the MP4s carry the default one' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l subtitles -d 'A subtitle file for a language (SubRip or WebVTT), repeatable: --subtitles en=movie.en.srt' -r
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l storyboard-interval -d 'Seconds between scrub-preview frames (default: chosen from the duration, 1-10 s)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l no-sidecar-subtitles -d 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l no-storyboard -d 'Do not draw scrub-preview sprite sheets (hls/storyboard/)'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s q -l quiet -d 'Print nothing but errors; no progress bars'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
@@ -200,12 +210,17 @@ complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l preset -d 
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l segment-duration -d 'Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION' -r
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l segment-type -d 'Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment' -r -f -a "ts\t'MPEG-TS segments (.ts), the widest player support'
 fmp4\t'CMAF-style fragmented MP4 segments (.m4s) with an init segment'"
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l audio-languages -d 'Audio languages to keep, comma-separated (e.g. en,es; default: every audio stream). Two or more become an AUDIO group of the HLS package; the MP4s carry the default one' -r
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l subtitles -d 'A subtitle file for a language (SubRip or WebVTT), repeatable: --subtitles en=movie.en.srt' -r
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l storyboard-interval -d 'Seconds between scrub-preview frames (default: chosen from the duration, 1-10 s)' -r
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l queue -d 'The Redis server: redis://HOST:PORT/DB (or unix:///path/to/redis.sock). Env PLAYTUBE_QUEUE; [queue] url' -r -f
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l queue-name -d 'Prefix of the queue\'s Redis keys (several queues can share one Redis). Env PLAYTUBE_QUEUE_NAME; [queue] name. Default playtube' -r
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l config -d 'Read settings from this playtube.toml instead of ./playtube.toml or ~/.config/playtube/config.toml' -r -F
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l color -d 'When to use colours. NO_COLOR in the environment means never, unless --color=always' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l no-sidecar-subtitles -d 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l no-storyboard -d 'Do not draw scrub-preview sprite sheets (hls/storyboard/)'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l force -d 'Rebuild even if the asset is already finished (and queue a finished job again)'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s q -l quiet -d 'Print nothing but errors; no progress bars'

@@ -160,7 +160,7 @@ pub struct TranscodeArgs {
     pub force: bool,
 }
 
-/// HLS segment flags shared by hls and prepare.
+/// HLS package flags shared by hls and prepare: segments, audio languages, subtitles, storyboard.
 #[derive(Debug, Args)]
 pub struct SegmentArgs {
     /// Segment length in seconds (default 6). Env: HLS_SEGMENT_DURATION.
@@ -170,6 +170,27 @@ pub struct SegmentArgs {
     /// Segment container: MPEG-TS, or CMAF-style fragmented MP4 with an init segment.
     #[arg(long, value_enum, value_name = "TYPE")]
     pub segment_type: Option<crate::layout::SegmentType>,
+
+    /// Audio languages to keep, comma-separated (e.g. en,es; default: every audio stream). Two or more
+    /// become an AUDIO group of the HLS package; the MP4s carry the default one.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub audio_languages: Option<Vec<String>>,
+
+    /// A subtitle file for a language (SubRip or WebVTT), repeatable: --subtitles en=movie.en.srt.
+    #[arg(long, value_name = "LANG=FILE", value_parser = crate::pipeline::tracks::parse_subtitles_arg)]
+    pub subtitles: Vec<crate::pipeline::tracks::SubtitleFile>,
+
+    /// Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default).
+    #[arg(long)]
+    pub no_sidecar_subtitles: bool,
+
+    /// Seconds between scrub-preview frames (default: chosen from the duration, 1-10 s).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "no_storyboard")]
+    pub storyboard_interval: Option<f64>,
+
+    /// Do not draw scrub-preview sprite sheets (hls/storyboard/).
+    #[arg(long)]
+    pub no_storyboard: bool,
 }
 
 #[derive(Debug, Args)]

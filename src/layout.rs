@@ -426,6 +426,21 @@ impl AssetDir {
         self.hls_variant_dir(folder).join(SUBTITLES_FILE)
     }
 
+    /// The subtitle folders (`hls/subs-<lang>[_n]/`) that hold a whole-file WebVTT, sorted by name, at
+    /// most `limit` of them. None when the package has none or cannot be read.
+    pub fn subtitle_folders(&self, limit: usize) -> Vec<Quality> {
+        let Ok(entries) = std::fs::read_dir(self.hls_dir()) else { return Vec::new() };
+        let mut out: Vec<Quality> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.starts_with(SUBTITLES_DIR_PREFIX))
+            .filter_map(|name| Quality::parse(&name).ok())
+            .filter(|q| self.subtitles_file(q).is_file())
+            .take(limit)
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn storyboard_dir(&self) -> PathBuf {
         self.hls_dir().join(STORYBOARD_DIR)
     }

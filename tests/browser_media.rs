@@ -6,7 +6,8 @@
 //! language switches hls.js's `audioTrack` and fetches the other language's segments, that the preview
 //! over the seek bar shows the frame of the hovered time (its pixels compared with a frame ffmpeg
 //! extracts from the source, and with a wrong one), and that no request failed (page record, Resource
-//! Timing, chromium's network log, the server's access log). Fails with an install hint when chromium
+//! Timing, chromium's network log, the server's access log), and that the progressive fallback draws
+//! captions from `<track>` elements. Fails with an install hint when chromium
 //! or chromedriver is missing.
 
 mod common;
@@ -97,13 +98,12 @@ fn caption_at(session: &webdriver::Session<'_>, t: f64, expect: &str) -> Result<
 
 #[test]
 fn captions_audio_languages_and_scrub_previews_work_in_chromium() {
-    if let Some(why) = webdriver::missing_browser() {
-        panic!("the browser test needs chromium and chromedriver: {why}");
-    }
     let root = prepare();
     let server = served::Served::start(root.path(), &[], &[]);
     let url = server.url();
-    let driver = webdriver::Driver::start().expect("start chromedriver");
+    let chromium = common::required_tool("chromium", "chromium chromium-driver");
+    let chromedriver = common::required_tool("chromedriver", "chromium chromium-driver");
+    let driver = webdriver::Driver::start(&chromedriver, &chromium).expect("start chromedriver");
     let profile = tempfile::tempdir().unwrap();
     let session = driver.session(profile.path()).expect("start chromium");
     session.goto("about:blank").unwrap();
@@ -224,4 +224,31 @@ fn captions_audio_languages_and_scrub_previews_work_in_chromium() {
     println!("server access log: {} requests, {} answered >= 400", log.len(), failed.len());
     assert!(failed.is_empty(), "{failed:?}");
     assert!(log.iter().any(|(p, _)| p.contains("/subs-es/")) && log.iter().any(|(p, _)| p.contains("/storyboard/")));
+
+    // 5. The progressive fallback (an asset with stream.mp4 and the whole-file WebVTT, no HLS master):
+    //    the captions come from <track> elements and are drawn the same way.
+    let prog = root.path().join("prog");
+    for rel in ["stream.mp4", "hls/subs-en/all.vtt", "hls/subs-es/all.vtt"] {
+        std::fs::create_dir_all(prog.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(root.path().join(ID).join(rel), prog.join(rel)).unwrap();
+    }
+    session.goto(&format!("{url}/watch/prog")).unwrap();
+    let tracks = session
+        .wait_for(
+            "the progressive player with its <track> captions",
+            WAIT,
+            "return window.player && player.mode === 'progressive' && player.getCaptions().length === 3 \
+             && document.querySelectorAll('video track').length",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!("[progressive] <track> elements: {tracks}");
+    session.js("return player.setCaption('es')", &[]).unwrap();
+    for (t, expect) in [(0.6, ""), (1.3, "Español uno"), (3.8, "Español dos")] {
+        let text = caption_at(&session, t, expect).unwrap_or_else(|e| panic!("[progressive] {e}"));
+        println!("[progressive captions es] at {t:.1} s: {text:?}");
+    }
+    let mut m = scenario::Measured { label: "progressive".into(), ..Default::default() };
+    scenario::collect_failures(&session, &mut m, std::slice::from_ref(&url), &[]).unwrap();
+    println!("[progressive] {} requests, {} failed {:?}", m.requests, m.failed.len(), m.failed);
+    assert!(m.failed.is_empty(), "failed requests: {:?}", m.failed);
 }

@@ -286,7 +286,7 @@ fn lifetimes_beyond_the_server_maximum_are_refused_at_signing() {
 fn asset_listing_prints_every_delivery_url_as_text_or_stream_config_json() {
     let text = signed(&["--asset", "abc", "--qualities", "360p,720p", "--base-url", "https://cdn.example.com"]);
     let labels: Vec<&str> = text.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
-    assert_eq!(labels, ["stream", "360p", "720p", "hls", "thumb", "watch"]);
+    assert_eq!(labels, ["stream", "360p", "720p", "hls", "thumb", "storyboard", "watch"]);
     for (label, path) in [
         ("stream", "/stream/abc?"),
         ("720p", "/stream/abc/720p?"),
@@ -324,4 +324,29 @@ fn asset_listing_with_a_root_lists_the_qualities_and_files_on_disk() {
     assert_eq!(labels, ["stream", "480p", "1080p", "watch"], "no hls/ or thumb.jpg on disk: {out}");
     let (mut cmd, _dir) = sign_cmd(&["--asset", "nope", "--root"]);
     cmd.arg(root.path()).assert().code(2).stderr(predicate::str::contains("not found"));
+}
+
+#[test]
+fn asset_listing_names_each_caption_language_and_the_storyboard_inside_the_hls_scope() {
+    let root = tempfile::tempdir().unwrap();
+    let asset = playtube::layout::Layout::new(root.path()).asset(&AssetId::parse("clip").unwrap());
+    for rel in ["hls/master.m3u8", "hls/subs-en/all.vtt", "hls/subs-pt-BR/all.vtt", "hls/storyboard/storyboard.vtt"] {
+        let path = asset.dir().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"x").unwrap();
+    }
+    let (mut cmd, _dir) = sign_cmd(&["--asset", "clip", "--json", "--root"]);
+    cmd.arg(root.path());
+    let json: serde_json::Value = serde_json::from_slice(&cmd.assert().success().get_output().stdout).unwrap();
+    let captions = json["captions"].as_array().unwrap();
+    assert_eq!(captions.len(), 2);
+    assert_eq!(captions[1]["language"], "pt-BR");
+    assert!(captions[1]["url"].as_str().unwrap().starts_with("/hls/clip/subs-pt-BR/all.vtt?"));
+    let storyboard = json["storyboard"].as_str().unwrap();
+    assert!(storyboard.starts_with("/hls/clip/storyboard/storyboard.vtt?") && storyboard.contains("scope=/hls/clip/"));
+    // The sheets the index points at are admitted by the same token (one scope for the HLS tree).
+    let sheet = storyboard.replace("storyboard.vtt", "sheet_001.jpg");
+    for url in [captions[0]["url"].as_str().unwrap(), storyboard, sheet.as_str()] {
+        sign_cmd(&["--verify", url]).0.assert().success();
+    }
 }

@@ -46,6 +46,21 @@ pub fn run(settings: &Settings, args: &EnqueueArgs) -> anyhow::Result<Code> {
         settings,
         &QueueFlags { url: args.queue.url.clone(), name: args.queue.name.clone(), ..Default::default() },
     )?;
+    // The job format does not carry the track and storyboard choices yet: refuse them rather than
+    // queue a job that would silently ignore them (workers use their own [pipeline] settings).
+    let seg = &args.segments;
+    if seg.audio_languages.is_some()
+        || !seg.subtitles.is_empty()
+        || seg.no_sidecar_subtitles
+        || seg.storyboard_interval.is_some()
+        || seg.no_storyboard
+    {
+        return Err(crate::exit::UsageError::new(
+            "--audio-languages, --subtitles, --no-sidecar-subtitles and --storyboard-* are not carried by queued jobs; \
+             set them in the workers' [pipeline] section of playtube.toml, or run `playtube prepare`",
+        )
+        .into());
+    }
     // Validate the build flags here (exit 2 before anything is queued); the job carries only what was
     // asked for, the worker fills in the rest from its own configuration.
     let flags = PipelineFlags {
@@ -54,6 +69,8 @@ pub fn run(settings: &Settings, args: &EnqueueArgs) -> anyhow::Result<Code> {
         segment_duration: args.segments.segment_duration,
         segment_type: args.segments.segment_type,
         jobs: None,
+        // Audio languages, subtitles and storyboards: the defaults (not job settings yet).
+        ..Default::default()
     };
     crate::config::pipeline::resolve(&settings.file.pipeline, &settings.env, &flags)?;
     let build = BuildSettings {

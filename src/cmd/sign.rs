@@ -128,6 +128,16 @@ struct StreamConfig {
     qualities: Vec<QualityUrl>,
     poster: Option<String>,
     watch_url: String,
+    /// Whole-file WebVTT per subtitle language (for a `<track>`; HLS players read the master's group).
+    captions: Vec<CaptionUrl>,
+    /// The scrub-preview index (`storyboard.vtt`); its tiles are relative to it, inside the same scope.
+    storyboard: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CaptionUrl {
+    language: String,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -149,7 +159,8 @@ fn sign_asset(
         .map(|q| Quality::parse(q).map_err(|e| UsageError::new(format!("--qualities: {e}"))))
         .collect::<Result<_, _>>()?;
     // Without --root every route is listed; with it, only the files the asset has.
-    let (mut has_stream, mut has_hls, mut has_thumb) = (true, true, true);
+    let (mut has_stream, mut has_hls, mut has_thumb, mut has_storyboard) = (true, true, true, true);
+    let mut caption_folders = Vec::new();
     let remote = match root.map(|r| Location::parse(&r.to_string_lossy())) {
         Some(Ok(Location::S3(url))) => Some(url),
         Some(Err(e)) => return Err(UsageError::new(format!("--root: {e}")).into()),
@@ -166,6 +177,8 @@ fn sign_asset(
         has_hls = pointer.has_entry(HLS_DIR);
         has_thumb = pointer.has_entry(THUMB_FILE);
         wanted = renditions.into_iter().map(|r| r.quality).collect();
+        // Captions and the storyboard are not looked up in object storage: not listed.
+        has_storyboard = false;
     } else if let Some(root) = root {
         let asset = Layout::new(root).asset(&id);
         if !asset.dir().is_dir() {
@@ -174,6 +187,8 @@ fn sign_asset(
         has_stream = asset.stream().is_file();
         has_hls = asset.hls_master().is_file();
         has_thumb = asset.thumb().is_file();
+        has_storyboard = asset.storyboard_index().is_file();
+        caption_folders = asset.subtitle_folders(64);
         wanted = asset.rendition_files().unwrap_or_default().into_iter().map(|r| r.quality).collect();
     }
     let url = |path: String| signer.url(&path).map(|(u, _)| u);
@@ -188,6 +203,17 @@ fn sign_asset(
             .collect::<Result<_, UsageError>>()?,
         poster: has_thumb.then(|| url(format!("/thumb/{id}"))).transpose()?,
         watch_url: url(format!("/watch/{id}"))?,
+        captions: caption_folders
+            .iter()
+            .filter_map(|f| {
+                let language = crate::layout::rendition_language(crate::layout::SUBTITLES_DIR_PREFIX, f.as_str())?;
+                Some((language.to_owned(), format!("/hls/{id}/{f}/{}", crate::layout::SUBTITLES_FILE)))
+            })
+            .map(|(language, path)| Ok(CaptionUrl { language, url: url(path)? }))
+            .collect::<Result<_, UsageError>>()?,
+        storyboard: has_storyboard
+            .then(|| url(format!("/hls/{id}/{}/{}", crate::layout::STORYBOARD_DIR, crate::layout::STORYBOARD_INDEX)))
+            .transpose()?,
     };
     if settings.output.json {
         settings.output.print_json(&config)?;
@@ -205,6 +231,12 @@ fn sign_asset(
     }
     if let Some(u) = &config.poster {
         rows.push(("thumb", u.clone()));
+    }
+    for c in &config.captions {
+        rows.push((c.language.as_str(), c.url.clone()));
+    }
+    if let Some(u) = &config.storyboard {
+        rows.push(("storyboard", u.clone()));
     }
     rows.push(("watch", config.watch_url.clone()));
     settings.output.print(&crate::ui::table::pairs(&rows))?;

@@ -68,6 +68,8 @@ pub struct AssetResult {
     pub outputs: Vec<OutputFile>,
     pub renditions: Vec<RenditionOut>,
     pub hls: Option<HlsOut>,
+    /// Audio languages, captions and the storyboard of the HLS package (as in meta.json).
+    pub media: crate::pipeline::media_package::MediaListing,
 }
 
 #[derive(Debug, Serialize)]
@@ -167,6 +169,11 @@ pub fn run(
         segment_duration: segments.and_then(|s| s.segment_duration),
         segment_type: segments.and_then(|s| s.segment_type),
         jobs: args.jobs,
+        audio_languages: segments.and_then(|s| s.audio_languages.clone()),
+        subtitles: segments.map(|s| s.subtitles.clone()).unwrap_or_default(),
+        no_sidecars: segments.is_some_and(|s| s.no_sidecar_subtitles),
+        no_storyboard: segments.is_some_and(|s| s.no_storyboard),
+        storyboard_interval: segments.and_then(|s| s.storyboard_interval),
     };
     // Every setting is resolved (and a bad one reported, exit 2) before any input is touched.
     let (plan, jobs_setting) =
@@ -408,9 +415,9 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
         outputs: outputs.into_iter().map(|(path, bytes)| OutputFile { path, bytes }).collect(),
         renditions: built.renditions,
         hls: built.hls,
+        media: built.media,
     };
-    let nothing =
-        || asset::BuiltAsset { duration: None, timings: Timings::default(), renditions: Vec::new(), hls: None };
+    let nothing = asset::BuiltAsset::nothing;
     if !ctx.force {
         match remote {
             None if asset::is_finished(&ctx.plan, &final_dir) => {
@@ -492,5 +499,19 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
     };
     built.timings.commit = committed.elapsed().as_secs_f64();
     built.timings.total = started.elapsed().as_secs_f64();
+    for line in &built.skipped {
+        ctx.bars.suspend(|| ctx.output.warn(format_args!("{}: {line}", input.display())));
+    }
+    if !built.problems.is_empty() {
+        // The asset is published without those tracks; the batch still exits 1.
+        for p in &built.problems {
+            ctx.bars.suspend(|| ctx.output.error(format_args!("{}: {p}", input.display())));
+        }
+        anyhow::bail!(
+            "built {} without {} subtitle track(s) that could not be used",
+            shown_dir.display(),
+            built.problems.len()
+        );
+    }
     Ok(result(Status::Built, built, outputs))
 }

@@ -258,6 +258,8 @@ fn job_plan(settings: &Settings, job: &Job) -> anyhow::Result<AssetPlan> {
         segment_duration: job.settings.segment_duration,
         segment_type,
         jobs: None,
+        // Audio languages, subtitles and storyboards: the defaults (not job settings yet).
+        ..Default::default()
     };
     let (plan, _) = crate::config::pipeline::asset_plan(settings, &flags, Products::ALL, StreamCopy::WhenWebPlayable)
         .map_err(|e| anyhow::anyhow!("the job's settings: {}", e.message))?;

@@ -10,7 +10,9 @@ use crate::exit::UsageError;
 use crate::layout::SegmentType;
 use crate::pipeline::asset::{AssetPlan, Products, StreamCopy};
 use crate::pipeline::ladder::{self, Rung};
+use crate::pipeline::storyboard::StoryboardOptions;
 use crate::pipeline::thumbnail::At;
+use crate::pipeline::tracks::{SubtitleFile, TrackOptions};
 
 /// x264 presets, fastest first.
 pub const X264_PRESETS: &[&str] =
@@ -40,6 +42,16 @@ pub struct PipelineSection {
     pub jobs: Option<usize>,
     /// The ladder; replaces the default rungs entirely when given.
     pub rungs: Option<Vec<Rung>>,
+    /// Audio languages to keep (`["en", "es"]`); all when absent.
+    pub audio_languages: Option<Vec<String>>,
+    /// Take `<stem>.<lang>.srt|vtt` files found beside a source (default true).
+    pub sidecar_subtitles: Option<bool>,
+    /// Scrub-preview sprite sheets in the HLS package (default true).
+    pub storyboard: Option<bool>,
+    /// Seconds between storyboard frames; chosen from the duration when absent.
+    pub storyboard_interval: Option<f64>,
+    /// Storyboard tile width in pixels (default 160).
+    pub storyboard_width: Option<u32>,
 }
 
 /// The flags of renditions/hls/prepare that override the section.
@@ -50,6 +62,56 @@ pub struct PipelineFlags {
     pub segment_duration: Option<u32>,
     pub segment_type: Option<SegmentType>,
     pub jobs: Option<usize>,
+    /// `--audio-languages en,es`.
+    pub audio_languages: Option<Vec<String>>,
+    /// `--subtitles LANG=FILE`, repeated.
+    pub subtitles: Vec<SubtitleFile>,
+    /// `--no-sidecar-subtitles`.
+    pub no_sidecars: bool,
+    /// `--no-storyboard`.
+    pub no_storyboard: bool,
+    /// `--storyboard-interval SECONDS`.
+    pub storyboard_interval: Option<f64>,
+}
+
+/// Tracks and storyboard settings: flags over playtube.toml over defaults.
+fn media_settings(
+    section: &PipelineSection,
+    flags: &PipelineFlags,
+) -> Result<(TrackOptions, Option<StoryboardOptions>), UsageError> {
+    let audio_languages = flags.audio_languages.clone().or_else(|| section.audio_languages.clone());
+    if let Some(langs) = &audio_languages {
+        if let Some(bad) = langs
+            .iter()
+            .find(|l| crate::pipeline::media_groups::bcp47(Some(l)) == "und" && !l.eq_ignore_ascii_case("und"))
+        {
+            return Err(UsageError::new(format!("--audio-languages: {bad:?} is not a language tag; use e.g. en,es")));
+        }
+    }
+    let tracks = TrackOptions {
+        audio_languages,
+        subtitles: flags.subtitles.clone(),
+        sidecars: !flags.no_sidecars && section.sidecar_subtitles.unwrap_or(true),
+        embedded_subtitles: true,
+    };
+    let on = !flags.no_storyboard && section.storyboard.unwrap_or(true);
+    let storyboard = if on {
+        let opts = StoryboardOptions {
+            interval: flags.storyboard_interval.or(section.storyboard_interval),
+            tile_width: section.storyboard_width.unwrap_or(StoryboardOptions::default().tile_width),
+            ..StoryboardOptions::default()
+        };
+        // Check the settings now (a 16x9 stand-in video), not after the first encode.
+        crate::pipeline::storyboard::Plan::new(&opts, 60.0, 16, 9).map_err(|e| {
+            let from =
+                if flags.storyboard_interval.is_some() { "--storyboard-interval" } else { "[pipeline] storyboard_*" };
+            UsageError::new(format!("{from}: {e}"))
+        })?;
+        Some(opts)
+    } else {
+        None
+    };
+    Ok((tracks, storyboard))
 }
 
 /// Resolved pipeline settings.
@@ -125,6 +187,7 @@ pub fn asset_plan(
 ) -> Result<(AssetPlan, usize), UsageError> {
     let p = resolve(&settings.file.pipeline, &settings.env, flags)?;
     let thumbnail_width = if products.thumbnail { ThumbnailSettings::resolve(settings)?.width } else { 0 };
+    let (tracks, storyboard) = media_settings(&settings.file.pipeline, flags)?;
     let plan = AssetPlan {
         products,
         rungs: p.rungs,
@@ -134,6 +197,8 @@ pub fn asset_plan(
         stream_copy,
         thumbnail_width,
         thumbnail_at: At::default(),
+        tracks,
+        storyboard,
     };
     Ok((plan, p.jobs))
 }
@@ -141,6 +206,33 @@ pub fn asset_plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storyboards_and_sidecars_are_on_by_default_and_flags_win_over_the_file() {
+        let (tracks, sb) = media_settings(&PipelineSection::default(), &PipelineFlags::default()).unwrap();
+        assert!(tracks.sidecars && tracks.embedded_subtitles && tracks.audio_languages.is_none());
+        assert_eq!(sb, Some(StoryboardOptions::default()));
+        let section = PipelineSection {
+            storyboard_interval: Some(5.0),
+            audio_languages: Some(vec!["en".into()]),
+            sidecar_subtitles: Some(false),
+            ..Default::default()
+        };
+        let flags = PipelineFlags {
+            storyboard_interval: Some(2.0),
+            audio_languages: Some(vec!["es".into()]),
+            ..Default::default()
+        };
+        let (tracks, sb) = media_settings(&section, &flags).unwrap();
+        assert_eq!((sb.unwrap().interval, tracks.audio_languages.unwrap()), (Some(2.0), vec!["es".to_owned()]));
+        assert!(!tracks.sidecars);
+        let off = PipelineFlags { no_storyboard: true, ..Default::default() };
+        assert_eq!(media_settings(&section, &off).unwrap().1, None);
+        let bad = PipelineFlags { storyboard_interval: Some(-1.0), ..Default::default() };
+        assert!(media_settings(&section, &bad).unwrap_err().to_string().contains("--storyboard-interval"));
+        let bad = PipelineFlags { audio_languages: Some(vec!["english".into()]), ..Default::default() };
+        assert!(media_settings(&section, &bad).unwrap_err().to_string().contains("not a language tag"));
+    }
 
     #[test]
     fn defaults_are_the_design_document_ladder_with_6_second_ts_segments() {

@@ -20,13 +20,17 @@ use crate::layout::{
     master_path, rendition_path, AssetDir, Quality, SegmentType, HLS_DIR, META_FILE, RENDITIONS_DIR, STREAM_FILE,
     THUMB_FILE,
 };
-use crate::pipeline::encode::{self, EncodePlan, HlsOptions, Remux, SegmentPlan};
+use crate::pipeline::encode::{self, AudioOut, EncodePlan, HlsOptions, Remux, SegmentPlan, StoryboardOut};
 use crate::pipeline::ladder::{self, Rendition, Rung, SourceShape};
+use crate::pipeline::media_groups::Groups;
+use crate::pipeline::media_package::{self, MediaInputs, MediaListing, MediaPackage};
 use crate::pipeline::package::{self, RungPackage};
 use crate::pipeline::probe::{self, MediaInfo};
 use crate::pipeline::process::FfmpegProgress;
+use crate::pipeline::storyboard::{self, StoryboardOptions};
 use crate::pipeline::thumbnail::{self, At};
 use crate::pipeline::tools::Tools;
+use crate::pipeline::tracks::{self, TrackOptions, TrackPlan};
 
 /// Which files one build makes. Each is a top-level entry of the asset folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,6 +100,11 @@ pub struct AssetPlan {
     /// Thumbnail width in pixels (height follows the aspect ratio).
     pub thumbnail_width: u32,
     pub thumbnail_at: At,
+    /// Audio languages and subtitle sources (used when the plan builds HLS; the MP4s take the
+    /// default audio language either way).
+    pub tracks: TrackOptions,
+    /// Scrub previews in the HLS package, drawn in the encode's own run; `None` for none.
+    pub storyboard: Option<StoryboardOptions>,
 }
 
 impl AssetPlan {
@@ -171,6 +180,37 @@ pub struct BuiltAsset {
     pub timings: Timings,
     pub renditions: Vec<RenditionOut>,
     pub hls: Option<HlsOut>,
+    /// Audio languages, captions and the storyboard of the HLS package.
+    pub media: MediaListing,
+    /// Subtitle tracks that could not be used, one message each naming the file or stream: the
+    /// asset is built without them and the caller reports a failure (exit 1).
+    pub problems: Vec<String>,
+    /// Tracks left out on purpose (image-based subtitles, audio not in --audio-languages).
+    pub skipped: Vec<String>,
+}
+
+impl BuiltAsset {
+    /// Nothing built (a skipped asset).
+    pub fn nothing() -> BuiltAsset {
+        BuiltAsset {
+            duration: None,
+            timings: Timings::default(),
+            renditions: Vec::new(),
+            hls: None,
+            media: MediaListing::default(),
+            problems: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// `meta.json`: the probe result and, beside it, the package's audio tracks, captions and storyboard.
+#[derive(Serialize)]
+struct Meta<'a> {
+    #[serde(flatten)]
+    info: &'a MediaInfo,
+    #[serde(flatten)]
+    media: &'a MediaListing,
 }
 
 /// The step of a build that failed.
@@ -310,12 +350,12 @@ fn segment_renditions(
     result.context("segmenting the renditions").map_err(|e| AssetError::at(Step::Encode, e))?;
     timings.encode = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let variants = package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type)
+    let variants = package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type, &Groups::default())
         .map_err(|e| AssetError::at(Step::Finish, e))?;
     make_readable(staging).map_err(|e| AssetError::at(Step::Finish, e))?;
     timings.finish = t.elapsed().as_secs_f64();
     let duration = variants.first().map(|v| v.duration);
-    Ok(BuiltAsset { duration, timings, renditions: Vec::new(), hls: Some(hls_out(plan, variants)) })
+    Ok(BuiltAsset { duration, timings, hls: Some(hls_out(plan, variants)), ..BuiltAsset::nothing() })
 }
 
 /// Probe, fit the ladder, encode once, then finish the wanted products.
@@ -341,6 +381,24 @@ fn encode_source(
         Ok((abs, info, renditions))
     };
     let (abs, info, renditions) = source().map_err(|e| AssetError::at(Step::Source, e))?;
+    let sidecars = if plan.tracks.sidecars && products.hls { tracks::find_sidecars(input) } else { Vec::new() };
+    let mut track_options = plan.tracks.clone();
+    if !products.hls {
+        // Without an HLS package there is nowhere to put subtitle renditions.
+        (track_options.subtitles, track_options.embedded_subtitles) = (Vec::new(), false);
+    }
+    let track_plan = tracks::plan(&info, &track_options, &sidecars)
+        .map_err(|e| AssetError::at(Step::Source, anyhow::Error::new(e)))?;
+    // Several audio languages become an AUDIO group; one stays muxed into the rungs as before.
+    let audio_group = products.hls && track_plan.audio.len() > 1;
+    let top_audio_kbps = renditions.iter().filter_map(|r| r.audio_kbps).max().unwrap_or(128);
+    let storyboard_plan = match (products.hls, &plan.storyboard, info.primary_video()) {
+        (true, Some(opts), Some(v)) => Some(
+            storyboard::Plan::new(opts, info.duration.unwrap_or(0.0), v.display_width, v.display_height)
+                .map_err(|e| AssetError::at(Step::Source, anyhow::Error::new(e)))?,
+        ),
+        _ => None,
+    };
     timings.probe = t.elapsed().as_secs_f64();
 
     let remux = match (products.stream, plan.stream_copy) {
@@ -355,6 +413,17 @@ fn encode_source(
         mp4: products.renditions,
         hls: products.hls.then(|| plan.hls_options()),
         remux,
+        audio_stream: track_plan.default_audio().map(|a| a.index),
+        audio_renditions: if audio_group {
+            track_plan
+                .audio
+                .iter()
+                .map(|a| AudioOut { stream: a.index, folder: a.folder.clone(), kbps: top_audio_kbps })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        storyboard: storyboard_plan.as_ref().map(|p| StoryboardOut { filter: p.filter(), frames: p.frames }),
     };
     let t = Instant::now();
     on_event(BuildEvent::EncodeStarted {
@@ -367,8 +436,9 @@ fn encode_source(
     timings.encode = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let (rendition_outs, hls) =
-        write_products(plan, tools, &stage, &info, &renditions, remux).map_err(|e| AssetError::at(Step::Finish, e))?;
+    let extras = Extras { input: &abs, tracks: &track_plan, audio_group, storyboard: storyboard_plan.as_ref() };
+    let (rendition_outs, hls, extras) = write_products(plan, tools, &stage, &info, &renditions, remux, &extras)
+        .map_err(|e| AssetError::at(Step::Finish, e))?;
     if products.thumbnail {
         let th = Instant::now();
         let out = stage.thumb();
@@ -379,8 +449,25 @@ fn encode_source(
     }
     make_readable(staging).map_err(|e| AssetError::at(Step::Finish, e))?;
     timings.finish = t.elapsed().as_secs_f64() - timings.thumbnail;
-    Ok(BuiltAsset { duration: info.duration, timings, renditions: rendition_outs, hls })
+    Ok(BuiltAsset {
+        duration: info.duration,
+        timings,
+        renditions: rendition_outs,
+        hls,
+        media: extras.listing,
+        problems: extras.errors.iter().map(ToString::to_string).collect(),
+        skipped: track_plan.skipped,
+    })
 }
+
+/// The audio, subtitle and storyboard parts of one encode, for [`write_products`].
+struct Extras<'a> {
+    input: &'a Path,
+    tracks: &'a TrackPlan,
+    audio_group: bool,
+    storyboard: Option<&'a storyboard::Plan>,
+}
+
 /// After the encode: measure the renditions and the HLS package, write meta.json and stream.mp4.
 fn write_products(
     plan: &AssetPlan,
@@ -389,7 +476,8 @@ fn write_products(
     info: &MediaInfo,
     renditions: &[Rendition],
     remux: Remux,
-) -> anyhow::Result<(Vec<RenditionOut>, Option<HlsOut>)> {
+    extras: &Extras<'_>,
+) -> anyhow::Result<(Vec<RenditionOut>, Option<HlsOut>, MediaPackage)> {
     let products = plan.products;
     let mut rendition_outs = Vec::new();
     if products.renditions {
@@ -408,14 +496,28 @@ fn write_products(
             });
         }
     }
-    let hls = if products.hls {
+    let (hls, media) = if products.hls {
         let qualities: Vec<Quality> = renditions.iter().map(|r| r.quality.clone()).collect();
-        Some(hls_out(plan, package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type)?))
+        let inputs = MediaInputs {
+            ffmpeg: &tools.ffmpeg,
+            ffprobe: &tools.ffprobe,
+            input: extras.input,
+            info,
+            tracks: extras.tracks,
+            audio_group: extras.audio_group,
+            storyboard: extras.storyboard,
+            first_rung: &qualities[0],
+            segment_type: plan.segment_type,
+            segment_seconds: plan.segment_seconds,
+        };
+        let media = media_package::finish(&inputs, stage)?;
+        let variants = package::finish(&tools.ffprobe, &stage.hls_dir(), &qualities, plan.segment_type, &media.groups)?;
+        (Some(hls_out(plan, variants)), media)
     } else {
-        None
+        (None, MediaPackage::default())
     };
     if products.meta {
-        let meta = serde_json::to_vec_pretty(info).context("serialising meta.json")?;
+        let meta = serde_json::to_vec_pretty(&Meta { info, media: &media.listing }).context("serialising meta.json")?;
         crate::atomic::write(&stage.meta(), &meta).with_context(|| format!("writing {}", stage.meta().display()))?;
     }
     if products.stream {
@@ -427,7 +529,7 @@ fn write_products(
             anyhow::bail!("stream.mp4 was not written");
         }
     }
-    Ok((rendition_outs, hls))
+    Ok((rendition_outs, hls, media))
 }
 
 fn duration_ms(duration: Option<f64>) -> u64 {
@@ -537,6 +639,8 @@ mod tests {
             stream_copy: StreamCopy::WhenWebPlayable,
             thumbnail_width: 640,
             thumbnail_at: At::default(),
+            tracks: TrackOptions::default(),
+            storyboard: None,
         }
     }
 

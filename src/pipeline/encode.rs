@@ -9,9 +9,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::layout::{rendition_path, SegmentType, HLS_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, RENDITIONS_DIR, STREAM_FILE};
+use crate::layout::{
+    rendition_path, SegmentType, HLS_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, RENDITIONS_DIR, STORYBOARD_DIR, STREAM_FILE,
+};
 use crate::pipeline::ladder::Rendition;
 use crate::pipeline::process::{FfmpegProgress, ProcessError, ToolCommand};
+use crate::pipeline::storyboard::Plan;
 
 /// Keyframes are forced on this grid (seconds); it divides the segment length, so every segment
 /// boundary is a keyframe: 2 s for even segment lengths, 1 s otherwise.
@@ -46,6 +49,33 @@ pub struct EncodePlan {
     /// Also remux the source into a faststart `stream.mp4` by stream copy, in the same process (for
     /// sources that are already web-playable).
     pub remux: Remux,
+    /// The source's audio stream (absolute index) for the rungs, the MP4s and the remux: the default
+    /// language. `None`: the first audio stream.
+    pub audio_stream: Option<u32>,
+    /// Alternative audio renditions of the HLS package (`hls/audio-<lang>/`), one AAC encode each.
+    /// When there are any, the rungs' HLS segments carry video only (the MP4s keep `audio_stream`).
+    pub audio_renditions: Vec<AudioOut>,
+    /// Scrub-preview sheets drawn from the same decode (`hls/storyboard/sheet_NNN.jpg`).
+    pub storyboard: Option<StoryboardOut>,
+}
+
+/// One audio rendition of the HLS AUDIO group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioOut {
+    /// Absolute stream index in the source.
+    pub stream: u32,
+    /// `audio-<lang>` folder inside `hls/`.
+    pub folder: crate::layout::Quality,
+    pub kbps: u32,
+}
+
+/// The storyboard branch of the filter graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryboardOut {
+    /// From the decoded video to the sheets (`fps=...,scale=...,tile=...`), see `storyboard::Plan::filter`.
+    pub filter: String,
+    /// Tiles to take (the index has this many cues); later frames are dropped.
+    pub frames: u32,
 }
 
 /// Which of the source's streams are copied into `stream.mp4` by the encode.
@@ -84,28 +114,55 @@ impl EncodePlan {
             for r in &self.renditions {
                 dirs.push(Path::new(HLS_DIR).join(r.quality.as_str()));
             }
+            for a in &self.audio_renditions {
+                dirs.push(Path::new(HLS_DIR).join(a.folder.as_str()));
+            }
+        }
+        if self.storyboard.is_some() {
+            dirs.push(Path::new(HLS_DIR).join(STORYBOARD_DIR));
         }
         dirs
+    }
+
+    /// The source audio stream the rungs use, as a `-map`/filter input (`0:a:0` or `0:<index>`).
+    fn audio_input(&self) -> String {
+        self.audio_stream.map_or_else(|| "0:a:0".to_owned(), |i| format!("0:{i}"))
+    }
+
+    /// Output video streams before the storyboard's: the rungs, then the remuxed copy.
+    fn storyboard_video_index(&self) -> usize {
+        self.renditions.len() + usize::from(self.remux != Remux::Off)
+    }
+
+    /// Output audio streams before the alternative renditions': the rates, then the remuxed copy.
+    fn group_audio_base(&self) -> usize {
+        self.audio_rates().len() + usize::from(self.remux == Remux::VideoAndAudio)
     }
 
     /// The filter graph: one decode, split to one scaler per rung, audio split per distinct rate.
     pub fn filter_graph(&self) -> String {
         let n = self.renditions.len();
+        let branches = n + usize::from(self.storyboard.is_some());
         let mut parts = Vec::new();
         let scale = |r: &Rendition| format!("scale={}:{}:flags=bicubic,setsar=1,format=yuv420p", r.width, r.height);
-        if n == 1 {
+        if branches == 1 {
             parts.push(format!("[0:v:0]{}[v0]", scale(&self.renditions[0])));
         } else {
-            let labels: String = (0..n).map(|i| format!("[s{i}]")).collect();
-            parts.push(format!("[0:v:0]split={n}{labels}"));
+            let labels: String = (0..branches).map(|i| format!("[s{i}]")).collect();
+            parts.push(format!("[0:v:0]split={branches}{labels}"));
             for (i, r) in self.renditions.iter().enumerate() {
                 parts.push(format!("[s{i}]{}[v{i}]", scale(r)));
             }
         }
+        if let Some(sb) = &self.storyboard {
+            // The tile filter draws the frames as they come; trim keeps exactly the indexed ones.
+            let (fps, rest) = sb.filter.split_once(',').unwrap_or((&sb.filter, ""));
+            parts.push(format!("[s{n}]{fps},trim=end_frame={},{rest}[sb]", sb.frames));
+        }
         let a = self.audio_rates().len();
         if a > 1 {
             let labels: String = (0..a).map(|i| format!("[a{i}]")).collect();
-            parts.push(format!("[0:a:0]asplit={a}{labels}"));
+            parts.push(format!("[{}]asplit={a}{labels}", self.audio_input()));
         }
         parts.join(";")
     }
@@ -126,16 +183,15 @@ impl EncodePlan {
                 slaves.push(format!("[{select}:f=mp4:movflags=+faststart]{}", rendition_path(&r.quality)));
             }
             if let Some(hls) = self.hls {
-                let dir = format!("{HLS_DIR}/{}", r.quality);
-                let mut opts = format!(
-                    "{select}:f=hls:hls_time={}:hls_playlist_type=vod:hls_segment_filename={dir}/{}",
-                    hls.segment_seconds,
-                    hls.segment_type.pattern()
-                );
-                if hls.segment_type == SegmentType::Fmp4 {
-                    opts.push_str(&format!(":hls_segment_type=fmp4:hls_fmp4_init_filename={INIT_SEGMENT}"));
-                }
-                slaves.push(format!("[{opts}]{dir}/{MEDIA_PLAYLIST}"));
+                // With an AUDIO group the rung's segments carry video only.
+                let select = if self.audio_renditions.is_empty() { select } else { format!("select=\\'v:{i}\\'") };
+                slaves.push(hls_slave(&select, hls, r.quality.as_str()));
+            }
+        }
+        if let Some(hls) = self.hls {
+            let base = self.group_audio_base();
+            for (k, a) in self.audio_renditions.iter().enumerate() {
+                slaves.push(hls_slave(&format!("select=\\'a:{}\\'", base + k), hls, a.folder.as_str()));
             }
         }
         if self.remux != Remux::Off {
@@ -146,6 +202,10 @@ impl EncodePlan {
                 format!("select=\\'v:{v}\\'")
             };
             slaves.push(format!("[{select}:f=mp4:movflags=+faststart]{STREAM_FILE}"));
+        }
+        if self.storyboard.is_some() {
+            let v = self.storyboard_video_index();
+            slaves.push(format!("[select=\\'v:{v}\\':f=image2]{HLS_DIR}/{STORYBOARD_DIR}/{}", Plan::SHEET_PATTERN));
         }
         slaves.join("|")
     }
@@ -169,14 +229,24 @@ impl EncodePlan {
         let rates = self.audio_rates();
         for i in 0..rates.len() {
             push("-map".into());
-            push(if rates.len() == 1 { "0:a:0".into() } else { format!("[a{i}]") });
+            push(if rates.len() == 1 { self.audio_input() } else { format!("[a{i}]") });
         }
         if self.remux != Remux::Off {
             push("-map".into());
             push("0:v:0".into());
             if self.remux == Remux::VideoAndAudio {
                 push("-map".into());
-                push("0:a:0".into());
+                push(self.audio_input());
+            }
+        }
+        if self.storyboard.is_some() {
+            push("-map".into());
+            push("[sb]".into());
+        }
+        if self.hls.is_some() {
+            for a in &self.audio_renditions {
+                push("-map".into());
+                push(format!("0:{}", a.stream));
             }
         }
         push("-c:v".into());
@@ -184,6 +254,13 @@ impl EncodePlan {
         if self.remux != Remux::Off {
             push(format!("-c:v:{}", self.renditions.len()));
             push("copy".into());
+        }
+        if self.storyboard.is_some() {
+            let v = self.storyboard_video_index();
+            for (k, val) in [("c", "mjpeg"), ("q", "5"), ("pix_fmt", "yuvj420p")] {
+                push(format!("-{k}:v:{v}"));
+                push(val.into());
+            }
         }
         push("-preset".into());
         push(self.preset.clone());
@@ -207,7 +284,8 @@ impl EncodePlan {
         push("0".into());
         push("-x264-params".into());
         push("scenecut=0:open_gop=0".into());
-        if !rates.is_empty() {
+        let groups = if self.hls.is_some() { self.audio_renditions.as_slice() } else { &[] };
+        if !rates.is_empty() || !groups.is_empty() {
             push("-c:a".into());
             push("aac".into());
             push("-ac".into());
@@ -216,10 +294,21 @@ impl EncodePlan {
                 push(format!("-b:a:{i}"));
                 push(format!("{kbps}k"));
             }
+            let base = self.group_audio_base();
+            for (k, a) in groups.iter().enumerate() {
+                push(format!("-b:a:{}", base + k));
+                push(format!("{}k", a.kbps));
+            }
         }
         if self.remux == Remux::VideoAndAudio {
             push(format!("-c:a:{}", rates.len()));
             push("copy".into());
+        }
+        if !groups.is_empty() {
+            // Every tee slave shifts its own negative timestamps (x264's B-frame delay) unless the tee
+            // does it once for all: then the audio renditions keep the same clock as the video rungs.
+            push("-avoid_negative_ts".into());
+            push("make_non_negative".into());
         }
         for s in ["-map_metadata", "-1", "-map_chapters", "-1", "-flags", "+global_header", "-f", "tee"] {
             push(s.into());
@@ -234,6 +323,20 @@ impl EncodePlan {
         cmd.args(self.args()).current_dir(dir);
         cmd
     }
+}
+
+/// One HLS slave of the tee muxer: `select` picks the streams, the folder gets the playlist and segments.
+fn hls_slave(select: &str, hls: HlsOptions, folder: &str) -> String {
+    let dir = format!("{HLS_DIR}/{folder}");
+    let mut opts = format!(
+        "{select}:f=hls:hls_time={}:hls_playlist_type=vod:hls_segment_filename={dir}/{}",
+        hls.segment_seconds,
+        hls.segment_type.pattern()
+    );
+    if hls.segment_type == SegmentType::Fmp4 {
+        opts.push_str(&format!(":hls_segment_type=fmp4:hls_fmp4_init_filename={INIT_SEGMENT}"));
+    }
+    format!("[{opts}]{dir}/{MEDIA_PLAYLIST}")
 }
 
 /// `--from-renditions`: segment existing renditions by stream copy, all rungs in one ffmpeg process
@@ -350,7 +453,47 @@ mod tests {
             mp4,
             hls,
             remux: Remux::Off,
+            audio_stream: None,
+            audio_renditions: Vec::new(),
+            storyboard: None,
         }
+    }
+
+    #[test]
+    fn audio_languages_and_the_storyboard_join_the_same_run() {
+        let mut p = plan(854, 480, true, true, TS6);
+        p.audio_stream = Some(2);
+        p.remux = Remux::VideoAndAudio;
+        let folder = |s: &str| crate::layout::Quality::parse(s).unwrap();
+        p.audio_renditions = vec![
+            AudioOut { stream: 1, folder: folder("audio-en"), kbps: 128 },
+            AudioOut { stream: 2, folder: folder("audio-es"), kbps: 128 },
+        ];
+        p.storyboard =
+            Some(StoryboardOut { filter: "fps=fps=1000/1000:round=up,scale=160:90,tile=8x1".into(), frames: 8 });
+        let graph = p.filter_graph();
+        assert!(graph.starts_with("[0:v:0]split=3[s0][s1][s2]"), "{graph}");
+        assert!(graph.contains("[s2]fps=fps=1000/1000:round=up,trim=end_frame=8,scale=160:90,tile=8x1[sb]"), "{graph}");
+        let args = joined(&p);
+        // Video: rungs 0-1, the remux copy 2, the storyboard 3. Audio (from the default stream 0:2): the
+        // two rates 0-1, the remux copy 2, the group 3-4.
+        assert!(graph.ends_with("[0:2]asplit=2[a0][a1]"), "{graph}");
+        assert!(
+            args.contains("-map [v0] -map [v1] -map [a0] -map [a1] -map 0:v:0 -map 0:2 -map [sb] -map 0:1 -map 0:2 "),
+            "{args}"
+        );
+        assert!(args.contains("-c:v:3 mjpeg -q:v:3 5 -pix_fmt:v:3 yuvj420p"), "{args}");
+        assert!(args.contains("-b:a:3 128k -b:a:4 128k -c:a:2 copy"), "{args}");
+        let tee = p.tee_outputs();
+        assert!(
+            tee.contains("[select=\\'v:0,a:0\\':f=mp4:movflags=+faststart]renditions/360p.mp4"),
+            "the MP4s keep the default language: {tee}"
+        );
+        assert!(tee.contains("[select=\\'v:0\\':f=hls:"), "HLS rungs carry video only: {tee}");
+        assert!(tee.contains("[select=\\'a:3\\':f=hls:hls_time=6:hls_playlist_type=vod:hls_segment_filename=hls/audio-en/seg_%05d.ts]hls/audio-en/playlist.m3u8"), "{tee}");
+        assert!(tee.contains("[select=\\'a:4\\':f=hls:") && tee.contains("hls/audio-es/playlist.m3u8"), "{tee}");
+        assert!(tee.ends_with("[select=\\'v:3\\':f=image2]hls/storyboard/sheet_%03d.jpg"), "{tee}");
+        assert!(p.output_dirs().contains(&PathBuf::from("hls/storyboard")));
     }
 
     fn joined(p: &EncodePlan) -> String {

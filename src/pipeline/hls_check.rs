@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::layout::{SegmentType, HLS_DIR, MASTER_PLAYLIST};
 use crate::pipeline::hls::{self, attr, attributes, Line, Segment};
+use crate::pipeline::hls_check_groups as groups;
 use crate::pipeline::package::{self, Measurement};
 
 /// One broken rule.
@@ -120,6 +121,8 @@ pub fn check(ffprobe: &Path, master: &Path) -> anyhow::Result<Report> {
             _ => {}
         }
     }
+    // Audio-only variants are checked with the AUDIO group (`hls_check_groups`), not as video rungs.
+    let (audio_only, variants): (Vec<_>, Vec<_>) = variants.into_iter().partition(|(a, _)| groups::is_audio_only(a));
     if variants.is_empty() {
         r.add(None, None, "variants", "the master playlist lists no #EXT-X-STREAM-INF variant");
     }
@@ -166,10 +169,14 @@ pub fn check(ffprobe: &Path, master: &Path) -> anyhow::Result<Report> {
                 r.add(rung, Some(&s.uri), "keyframe-at-segment-start", "the segment does not start with a keyframe");
             }
         }
-        check_declared(&mut r, uri, a, &segments, &m);
+        let audio = attr(a, "AUDIO").and_then(|g| groups::audio_group_figures(ffprobe, base, &lines, g));
+        check_declared(&mut r, uri, a, &segments, &m, audio.as_ref());
         rung_segments.push((uri.clone(), segments, m));
     }
     check_alignment(&mut r, &rung_segments);
+    let video = rung_segments.first().map(|(_, s, _)| s.as_slice()).unwrap_or_default();
+    let all: Vec<_> = variants.iter().chain(&audio_only).cloned().collect();
+    r.out.extend(groups::check(base, &lines, &all, video));
     check_iframes(&mut r, base, &variants, &iframe_streams, &rung_segments);
     Ok(Report { master: master.to_owned(), variants: variants.len(), segments: total_segments, violations: r.out })
 }
@@ -247,10 +254,18 @@ fn check_listed(r: &mut Rules, uri: &str, dir: &Path, segments: &[Segment], line
 }
 
 /// BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE against the measured files.
-fn check_declared(r: &mut Rules, uri: &str, a: &[(String, String)], segments: &[Segment], m: &Measurement) {
+/// With an AUDIO group (`audio`), the variant's figures add the group's and its CODECS name its codec.
+fn check_declared(
+    r: &mut Rules,
+    uri: &str,
+    a: &[(String, String)],
+    segments: &[Segment],
+    m: &Measurement,
+    audio: Option<&groups::AudioFigures>,
+) {
     let rung = Some(uri);
-    let peak = m.peak_bandwidth(segments);
-    let average = m.average_bandwidth(segments);
+    let peak = m.peak_bandwidth(segments) + audio.map_or(0, |f| f.peak);
+    let average = m.average_bandwidth(segments) + audio.map_or(0, |f| f.average);
     if let Some(bw) = attr(a, "BANDWIDTH").and_then(|b| b.parse::<u64>().ok()) {
         if bw < peak {
             r.add(
@@ -278,7 +293,11 @@ fn check_declared(r: &mut Rules, uri: &str, a: &[(String, String)], segments: &[
             );
         }
     }
-    if let (Some(declared), Some(actual)) = (attr(a, "CODECS"), m.codecs()) {
+    let actual = match audio.and_then(|f| f.codec.as_deref()) {
+        Some(codec) => m.codecs().map(|c| format!("{c},{codec}")),
+        None => m.codecs(),
+    };
+    if let (Some(declared), Some(actual)) = (attr(a, "CODECS"), actual) {
         if declared != actual {
             r.add(rung, None, "codecs", format!("CODECS {declared:?} but the segments hold {actual:?}"));
         }

@@ -17,6 +17,63 @@ const AUDIO_BOUNDARY_SLACK: f64 = 0.15;
 /// Subtitle segments copy the video's EXTINF values: only rounding may differ.
 const SUBTITLE_BOUNDARY_SLACK: f64 = 0.002;
 
+/// What an AUDIO group adds to each variant that names it: the largest rendition's measured peak and
+/// average bitrate (a player may pick any language) and the audio codec read from its segments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioFigures {
+    pub peak: u64,
+    pub average: u64,
+    pub codec: Option<String>,
+}
+
+/// Measure the renditions of the AUDIO group `group` (their segments, with ffprobe). `None` when the
+/// group has no rendition with a readable playlist (reported by [`check`]).
+pub fn audio_group_figures(ffprobe: &Path, base: &Path, lines: &[Line], group: &str) -> Option<AudioFigures> {
+    let mut out: Option<AudioFigures> = None;
+    for l in lines {
+        let Line::Tag { name, value, .. } = l else { continue };
+        let a = attributes(value);
+        if name != "EXT-X-MEDIA" || attr(&a, "TYPE") != Some("AUDIO") || attr(&a, "GROUP-ID") != Some(group) {
+            continue;
+        }
+        let Some(uri) = attr(&a, "URI") else { continue };
+        let path = base.join(uri);
+        let Ok(media) =
+            std::fs::read_to_string(&path).map_err(|_| ()).and_then(|t| hls::parse_lines(&t).map_err(|_| ()))
+        else {
+            continue;
+        };
+        let segments = hls::segments(&media);
+        let dir = path.parent().unwrap_or(base);
+        let fmp4 = media.iter().any(|l| matches!(l, Line::Tag { name, .. } if name == "EXT-X-MAP"));
+        let kind = if fmp4 { crate::layout::SegmentType::Fmp4 } else { crate::layout::SegmentType::Ts };
+        if segments.is_empty() || segments.iter().any(|s| !dir.join(&s.uri).is_file()) {
+            continue;
+        }
+        let Ok(m) = crate::pipeline::package::measure(ffprobe, dir, &segments, kind) else { continue };
+        let target = media
+            .iter()
+            .find_map(|l| match l {
+                Line::Tag { name, value, .. } if name == "EXT-X-TARGETDURATION" => value.trim().parse::<f64>().ok(),
+                _ => None,
+            })
+            .unwrap_or(6.0);
+        let sized: Vec<(f64, u64)> = segments.iter().map(|s| s.duration).zip(m.sizes.iter().copied()).collect();
+        let f = AudioFigures {
+            peak: crate::pipeline::media_groups::peak_bandwidth(&sized, target),
+            average: m.average_bandwidth(&segments),
+            codec: m.audio_codec.clone(),
+        };
+        out = Some(match out {
+            None => f,
+            Some(o) => {
+                AudioFigures { peak: o.peak.max(f.peak), average: o.average.max(f.average), codec: o.codec.or(f.codec) }
+            }
+        });
+    }
+    out
+}
+
 /// Whether a variant carries no video: its CODECS lists no video codec.
 pub fn is_audio_only(attrs: &[(String, String)]) -> bool {
     attr(attrs, "CODECS").is_some_and(|c| {
@@ -81,7 +138,7 @@ pub fn check(
         let label = format!("#EXT-X-MEDIA {} {name:?}", attr(m, "TYPE").unwrap_or("?"));
         let at = Some(label.as_str());
         for key in ["TYPE", "GROUP-ID", "NAME", "LANGUAGE"] {
-            if attr(m, key).map_or(true, |s| s.trim().is_empty()) {
+            if attr(m, key).is_none_or(|s| s.trim().is_empty()) {
                 out.push(violation(at, None, "media-attributes", format!("lacks {key}")));
             }
         }
@@ -304,7 +361,7 @@ mod tests {
             height: 360,
             frame_rate: 24.0,
         };
-        master_playlist(&[v], &groups, false)
+        master_playlist(&[v], &groups, crate::layout::SegmentType::Ts)
     }
 
     fn run(dir: &Path, master: &str) -> Vec<Violation> {

@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use crate::layout::SegmentType;
 use crate::pipeline::hls::Variant;
 
 /// The `GROUP-ID` of the audio renditions.
@@ -70,7 +71,7 @@ fn quoted(s: &str) -> String {
 /// subtitles), CODECS = its video codec + the audio codec, and a BANDWIDTH that adds the largest audio
 /// rendition's (the player may pick any language). Then the audio-only variant (pointing at the
 /// default language's playlist, listed last so no player starts with it), then the I-frame streams.
-pub fn master_playlist(variants: &[Variant], groups: &Groups, fmp4: bool) -> String {
+pub fn master_playlist(variants: &[Variant], groups: &Groups, segment_type: SegmentType) -> String {
     let mut sorted: Vec<&Variant> = variants.iter().collect();
     sorted.sort_by_key(|v| (v.bandwidth, v.width));
     let audio_peak = groups.audio.iter().map(|a| a.bandwidth).max().unwrap_or(0);
@@ -78,7 +79,7 @@ pub fn master_playlist(variants: &[Variant], groups: &Groups, fmp4: bool) -> Str
     let audio_codec = groups.audio.first().map(|a| a.codec.as_str());
     let mut s = String::new();
     let _ = writeln!(s, "#EXTM3U");
-    let _ = writeln!(s, "#EXT-X-VERSION:{}", if fmp4 { 7 } else { 4 });
+    let _ = writeln!(s, "#EXT-X-VERSION:{}", if segment_type == SegmentType::Fmp4 { 7 } else { 4 });
     let _ = writeln!(s, "#EXT-X-INDEPENDENT-SEGMENTS");
     for a in &groups.audio {
         let _ = writeln!(
@@ -145,6 +146,33 @@ pub fn master_playlist(variants: &[Variant], groups: &Groups, fmp4: bool) -> Str
         }
     }
     s
+}
+
+/// Peak bit rate (bit/s) of a rendition by RFC 8216 4.3.4.2's definition: the largest rate of any run
+/// of contiguous segments lasting between 0.5 and 1.5 target durations, so that a short last segment
+/// (an audio rendition's final AAC frame, mostly container overhead) does not pass for the peak.
+/// `segments` are (duration s, bytes). Falls back on the whole rendition's rate.
+pub fn peak_bandwidth(segments: &[(f64, u64)], target: f64) -> u64 {
+    let rate = |d: f64, b: u64| (b as f64 * 8.0 / d.max(0.001)).ceil() as u64;
+    let mut best = 0;
+    for i in 0..segments.len() {
+        let (mut d, mut b) = (0.0, 0u64);
+        for &(sd, sb) in &segments[i..] {
+            d += sd;
+            b += sb;
+            if d > 1.5 * target {
+                break;
+            }
+            if d >= 0.5 * target {
+                best = best.max(rate(d, b));
+            }
+        }
+    }
+    if best == 0 {
+        let d: f64 = segments.iter().map(|s| s.0).sum();
+        best = rate(d, segments.iter().map(|s| s.1).sum());
+    }
+    best
 }
 
 /// ISO 639-2 (terminological and bibliographic) -> ISO 639-1 and the language's own name, for the
@@ -306,7 +334,7 @@ mod tests {
 
     #[test]
     fn media_entries_carry_language_name_default_and_forced() {
-        let text = master_playlist(&[variant("360p", 1_000_000, 640, 360)], &groups(), false);
+        let text = master_playlist(&[variant("360p", 1_000_000, 640, 360)], &groups(), SegmentType::Ts);
         assert!(text.contains("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",LANGUAGE=\"en\",NAME=\"English\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"audio/en/playlist.m3u8\"\n"), "{text}");
         assert!(text.contains("LANGUAGE=\"es\",NAME=\"Español\",DEFAULT=NO,AUTOSELECT=YES,CHANNELS=\"2\""), "{text}");
         assert!(text.contains("#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"es\",NAME=\"Español\",DEFAULT=NO,AUTOSELECT=YES,FORCED=YES,URI=\"subs/es/playlist.m3u8\"\n"), "{text}");
@@ -320,7 +348,7 @@ mod tests {
         let text = master_playlist(
             &[variant("480p", 2_000_000, 854, 480), variant("360p", 1_000_000, 640, 360)],
             &groups(),
-            true,
+            SegmentType::Fmp4,
         );
         let lines = parse_lines(&text).unwrap();
         let inf = tags(&lines, "EXT-X-STREAM-INF");
@@ -335,7 +363,7 @@ mod tests {
 
     #[test]
     fn the_audio_only_variant_plays_the_default_language_and_comes_last() {
-        let text = master_playlist(&[variant("360p", 1_000_000, 640, 360)], &groups(), false);
+        let text = master_playlist(&[variant("360p", 1_000_000, 640, 360)], &groups(), SegmentType::Ts);
         assert!(text.contains("#EXT-X-STREAM-INF:BANDWIDTH=140000,AVERAGE-BANDWIDTH=139000,CODECS=\"mp4a.40.2\",AUDIO=\"audio\"\naudio/en/playlist.m3u8\n"), "{text}");
         assert!(text.find("audio/en/playlist.m3u8\n").unwrap() > text.find("360p/playlist.m3u8").unwrap());
         assert!(text.contains("#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=100000,CODECS=\"avc1.64001f\""));
@@ -345,16 +373,25 @@ mod tests {
     fn without_groups_the_variants_stay_as_before() {
         let mut v = variant("360p", 1_000_000, 640, 360);
         v.codecs = "avc1.64001f,mp4a.40.2".into();
-        let text = master_playlist(&[v.clone()], &Groups::default(), false);
-        assert_eq!(text, crate::pipeline::hls::master_playlist(&[v], false));
+        let text = master_playlist(&[v.clone()], &Groups::default(), SegmentType::Ts);
+        assert_eq!(text, crate::pipeline::hls::master_playlist(&[v], SegmentType::Ts));
     }
 
     #[test]
     fn subtitles_alone_add_only_the_subtitles_reference() {
         let g = Groups { audio: vec![], subtitles: groups().subtitles };
-        let text = master_playlist(&[variant("360p", 1_000_000, 640, 360)], &g, false);
+        let text = master_playlist(&[variant("360p", 1_000_000, 640, 360)], &g, SegmentType::Ts);
         assert!(text.contains("FRAME-RATE=24.000,SUBTITLES=\"subs\"\n360p/playlist.m3u8"), "{text}");
         assert!(!text.contains("AUDIO="));
+    }
+
+    #[test]
+    fn a_tiny_last_segment_is_not_the_peak() {
+        let segs = [(2.005, 35_908), (2.005, 35_908), (1.984, 35_344), (0.021, 940)];
+        // Alone, the 0.021 s tail is 358 kbit/s of mostly container overhead; joined to the segment
+        // before it (2.005 s, 36284 bytes) it is the real peak.
+        assert_eq!(peak_bandwidth(&segs, 2.0), 144_775);
+        assert_eq!(peak_bandwidth(&[(0.1, 100)], 6.0), 8000, "too short for any window: the overall rate");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod hls_check;
 pub mod hls_check_groups;
 pub mod ladder;
 pub mod media_groups;
+pub mod media_package;
 pub mod mp4;
 pub mod package;
 pub mod probe;

@@ -334,12 +334,14 @@ fn read_head(path: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Finish every rung under `hls_dir` and write the master playlist.
+/// Finish every rung under `hls_dir` and write the master playlist (with the AUDIO and SUBTITLES
+/// `groups` the caller finished).
 pub fn finish(
     ffprobe: &Path,
     hls_dir: &Path,
     qualities: &[Quality],
     segment_type: SegmentType,
+    groups: &crate::pipeline::media_groups::Groups,
 ) -> anyhow::Result<Vec<RungPackage>> {
     // Rungs are independent: measure them side by side (ffprobe is single-threaded).
     let results: Vec<anyhow::Result<(RungPackage, Variant)>> = std::thread::scope(|scope| {
@@ -360,8 +362,11 @@ pub fn finish(
         variants.push(variant);
     }
     let master: PathBuf = hls_dir.join(MASTER_PLAYLIST);
-    crate::atomic::write(&master, hls::master_playlist(&variants, segment_type).as_bytes())
-        .with_context(|| format!("writing {}", master.display()))?;
+    crate::atomic::write(
+        &master,
+        crate::pipeline::media_groups::master_playlist(&variants, groups, segment_type).as_bytes(),
+    )
+    .with_context(|| format!("writing {}", master.display()))?;
     Ok(reports)
 }
 

@@ -47,7 +47,7 @@ pub enum Format {
 /// `WebVtt` when the text starts with the `WEBVTT` signature (after an optional BOM), else `SubRip`.
 pub fn detect(text: &str) -> Format {
     let t = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if t.starts_with("WEBVTT") && t[6..].chars().next().map_or(true, |c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
+    if t.starts_with("WEBVTT") && t[6..].chars().next().is_none_or(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
         Format::WebVtt
     } else {
         Format::SubRip

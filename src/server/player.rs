@@ -17,7 +17,7 @@ use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 use sha2::{Digest, Sha256};
 
-use crate::layout::{self, AssetDir, AssetId, Layout, Quality, SUBTITLES_DIR_PREFIX, SUBTITLES_FILE};
+use crate::layout::{self, AssetId, Layout, Quality, SUBTITLES_DIR_PREFIX, SUBTITLES_FILE};
 
 /// The vendored hls.js release (npm `hls.js`), and the sha256 of its `dist/hls.min.js`.
 pub const HLS_JS_VERSION: &str = "1.6.19";
@@ -167,20 +167,6 @@ pub struct Caption {
 /// Limit on subtitle folders listed for one page (bounds the directory scan and the page size).
 const MAX_CAPTION_TRACKS: usize = 32;
 
-/// The `hls/subs-<lang>/` folders of an asset that hold a whole-file WebVTT, sorted by name.
-fn caption_folders(asset: &AssetDir) -> Vec<Quality> {
-    let Ok(entries) = std::fs::read_dir(asset.hls_dir()) else { return Vec::new() };
-    let mut out: Vec<Quality> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.starts_with(SUBTITLES_DIR_PREFIX))
-        .filter_map(|name| Quality::parse(&name).ok())
-        .filter(|q| asset.subtitles_file(q).is_file())
-        .take(MAX_CAPTION_TRACKS)
-        .collect();
-    out.sort();
-    out
-}
-
 /// Which of an asset's files exist: the page offers only those (checked on disk, or by the origin in
 /// object storage).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -194,7 +180,6 @@ pub struct AssetFiles {
     /// The `hls/subs-<lang>/` folders holding a whole-file WebVTT, sorted.
     pub captions: Vec<Quality>,
 }
-
 impl AssetFiles {
     pub fn on_disk(layout: &Layout, id: &AssetId) -> AssetFiles {
         let asset = layout.asset(id);
@@ -204,7 +189,7 @@ impl AssetFiles {
             stream: asset.stream().is_file(),
             poster: asset.thumb().is_file(),
             storyboard: asset.storyboard_index().is_file(),
-            captions: caption_folders(&asset),
+            captions: asset.subtitle_folders(MAX_CAPTION_TRACKS),
         }
     }
 }

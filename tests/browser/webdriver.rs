@@ -187,7 +187,7 @@ impl Session<'_> {
     #[allow(dead_code)] // used by browser_media.rs, not browser.rs
     pub fn element(&self, css: &str) -> Result<String, String> {
         let v = self.call("POST", "/element", Some(json!({ "using": "css selector", "value": css })))?;
-        v["element-6066-11e4-a52e-4a5cf5b8d61a"]
+        v["element-6066-11e4-a52e-4f735466cecf"]
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| format!("no element {css}: {v}"))
@@ -200,7 +200,7 @@ impl Session<'_> {
         let id = self.element(css)?;
         let rect = self.call("GET", &format!("/element/{id}/rect"), None)?;
         let offset = x - rect["width"].as_f64().unwrap_or(0.0) / 2.0; // the origin is the element's centre
-        let origin = json!({ "element-6066-11e4-a52e-4a5cf5b8d61a": id });
+        let origin = json!({ "element-6066-11e4-a52e-4f735466cecf": id });
         let actions = json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
             "actions": [{ "type": "pointerMove", "duration": 0, "origin": origin, "x": offset.round() as i64, "y": 0 }] }] });
         self.call("POST", "/actions", Some(actions)).map(drop)
