@@ -353,10 +353,13 @@ fn links_bound_to_an_address_admit_only_that_client(t: Transport) {
     assert_refused(&proxied.get(&path), "ip_mismatch");
 }
 
+/// The captured log lines and the sink that writes them.
+type CapturedLog = (Arc<Mutex<Vec<u8>>>, Arc<Sink>);
+
 /// Captured access log of this test binary (all servers; tests filter by asset id): the bytes and the
 /// sink that writes them, in the human format.
-fn access_log() -> (Arc<Mutex<Vec<u8>>>, Arc<Sink>) {
-    static LOG: OnceLock<(Arc<Mutex<Vec<u8>>>, Arc<Sink>)> = OnceLock::new();
+fn access_log() -> CapturedLog {
+    static LOG: OnceLock<CapturedLog> = OnceLock::new();
     LOG.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
         struct W(Arc<Mutex<Vec<u8>>>);

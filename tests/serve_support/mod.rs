@@ -46,6 +46,8 @@ macro_rules! over_every_transport {
             }
         }
     )*};
+}
+
 #[path = "../storage_support/mod.rs"]
 pub mod storage_support;
 
