@@ -3,7 +3,9 @@
 //! HTTP: it resolves which published version of an asset is current (the pointer object written last
 //! by `playtube publish`, see `storage`), finds an object's validators, and fetches bytes — whole small
 //! objects (playlists, segments, posters) in one GET, large ones (MP4s) in `VIDEO_CHUNK_SIZE` ranged
-//! GETs — through the server's memory cache. It does not decide Range or preconditions (`handler`).
+//! GETs — through the server's memory cache; with the cache off, a large object's ranges are ranged
+//! GETs whose bytes hold a share of the server's in-flight chunk budget (`body.rs` charges them like
+//! local chunk reads). It does not decide Range or preconditions (`handler`).
 //!
 //! Versions: an asset's pointer is resolved once per request and every object of that request comes
 //! from that version. Playlists are served pinned to it (`pin.rs`: `?v=<version>` on relative URIs), so
@@ -39,6 +41,7 @@ use http::StatusCode;
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStoreExt};
 use sha2::{Digest, Sha256};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::cache::{Cache, CacheOutcome};
 use super::files::{Found, FoundSource};
@@ -266,6 +269,7 @@ impl std::fmt::Debug for Origin {
 }
 
 type ChunkFuture = Pin<Box<dyn Future<Output = Result<(Bytes, bool), FileError>> + Send>>;
+type RangeFuture = Pin<Box<dyn Future<Output = Result<Bytes, FileError>> + Send>>;
 
 /// A large object being streamed: what a response body needs to fetch its chunks.
 #[derive(Debug)]
@@ -285,6 +289,39 @@ impl RemoteFile {
     pub fn read(self: &Arc<Self>, offset: u64, len: u64) -> ChunkFuture {
         let this = Arc::clone(self);
         Box::pin(async move { this.origin.chunk(&this, offset, len).await })
+    }
+
+    /// The bytes of `offset..offset+len` cut at the end of their chunk when that chunk is in the memory
+    /// cache right now (no request; counted as a hit).
+    pub fn held(&self, offset: u64, len: u64) -> Option<Bytes> {
+        let chunk = self.origin.chunk_size;
+        let index = offset / chunk;
+        let bytes = self.origin.cache.held(&self.object.meta.ident, index)?;
+        let from = (offset - index * chunk) as usize;
+        let to = (from as u64 + len).min(bytes.len() as u64) as usize;
+        (from < to).then(|| bytes.slice(from..to))
+    }
+
+    /// Exactly `offset..offset+len` in one ranged GET (with `If-Match`), not cached: the bytes hold
+    /// `permit` (a share of the server's in-flight chunk budget) until they are written and dropped.
+    pub fn read_charged(self: &Arc<Self>, offset: u64, len: u64, permit: OwnedSemaphorePermit) -> RangeFuture {
+        let this = Arc::clone(self);
+        Box::pin(async move {
+            let bytes = this.origin.range(&this, offset, len).await?;
+            Ok(Bytes::from_owner(Charged { bytes, _permit: permit }))
+        })
+    }
+}
+
+/// Bytes fetched from storage, holding their share of the in-flight budget until dropped.
+struct Charged {
+    bytes: Bytes,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl AsRef<[u8]> for Charged {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -528,6 +565,34 @@ impl Origin {
             return Err(FileError::Changed);
         }
         Ok((bytes.slice(from..to), hit))
+    }
+
+    /// `offset..offset+len` of a large object in one ranged GET with `If-Match`, outside the cache.
+    async fn range(&self, file: &RemoteFile, offset: u64, len: u64) -> Result<Bytes, FileError> {
+        let end = offset.saturating_add(len).min(file.object.meta.ident.len);
+        if offset >= end {
+            return Err(FileError::Changed);
+        }
+        let path = ObjectPath::from(file.key.as_str());
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(offset..end)),
+            if_match: file.object.e_tag.clone(),
+            ..GetOptions::default()
+        };
+        let got = self
+            .call(
+                async {
+                    let result = self.store.inner().get_opts(&path, options).await;
+                    let bytes = result.map_err(Miss::of_store)?.bytes().await.map_err(Miss::of_store)?;
+                    if bytes.len() as u64 != end - offset {
+                        return Err(Miss::Changed);
+                    }
+                    Ok(bytes)
+                },
+                |b| b.len() as u64,
+            )
+            .await;
+        Ok(got?)
     }
 
     /// Whether storage answers (cached for a second; one probe however many callers).
