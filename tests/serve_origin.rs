@@ -103,6 +103,37 @@ fn watch_page_offers_what_the_published_version_has() {
 }
 
 #[test]
+fn caption_folders_are_listed_once_per_published_version() {
+    let root = assets();
+    write(&root.path().join("abc/hls/subs-en/all.vtt"), b"WEBVTT\n");
+    let s = TestServer::start_on_root(Root::S3, root, |c| {
+        c.origin.as_mut().unwrap().pointer_ttl = Duration::from_millis(100)
+    });
+    let captions = |s: &TestServer| {
+        let page = s.get("/watch/abc").text();
+        ["en", "fr"].into_iter().filter(|l| page.contains(&format!("/hls/abc/subs-{l}/all.vtt"))).collect::<Vec<_>>()
+    };
+    let requests = |s: &TestServer| s.stats()["origin"]["requests"].as_u64().unwrap();
+    assert_eq!(captions(&s), ["en"]);
+    // Later views of the same version: the pointer is read again (its TTL is over), nothing listed.
+    std::thread::sleep(Duration::from_millis(200));
+    let before = requests(&s);
+    assert_eq!(captions(&s), ["en"]);
+    assert_eq!(requests(&s) - before, 1, "only the pointer was read again");
+
+    // A new version with other captions is listed anew.
+    let next = tempfile::tempdir().unwrap();
+    write(&next.path().join("hls/master.m3u8"), MASTER.as_bytes());
+    write(&next.path().join("hls/subs-fr/all.vtt"), b"WEBVTT\n");
+    let p = s.published.as_ref().unwrap();
+    let store = p.garage.store(&p.bucket, &p.prefix);
+    let options = PublishOptions { force: true, ..PublishOptions::default() };
+    block_on(store.publish(&AssetId::parse("abc").unwrap(), next.path(), &options, &|_| {})).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(captions(&s), ["fr"]);
+}
+
+#[test]
 fn unpublished_assets_are_404_not_errors() {
     let s = s3_server(|_| {});
     for url in ["/stream/nope", "/hls/nope/master.m3u8", "/thumb/nope", "/hls/abc/360p/seg_77777.ts"] {

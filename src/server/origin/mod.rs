@@ -5,7 +5,8 @@
 //! objects (playlists, segments, posters) in one GET, large ones (MP4s) in `VIDEO_CHUNK_SIZE` ranged
 //! GETs — through the server's memory cache; with the cache off, a large object's ranges are ranged
 //! GETs whose bytes hold a share of the server's in-flight chunk budget (`body.rs` charges them like
-//! local chunk reads). It does not decide Range or preconditions (`handler`).
+//! local chunk reads). It does not decide Range or preconditions (`handler`). For the watch page it
+//! says which files a version has, listing its caption folders once per version.
 //!
 //! Versions: an asset's pointer is resolved once per request and every object of that request comes
 //! from that version. Playlists are served pinned to it (`pin.rs`: `?v=<version>` on relative URIs), so
@@ -48,7 +49,7 @@ use super::files::{Found, FoundSource};
 use super::identity::{FileError, FileMeta, Identity};
 use super::mime::Kind;
 use super::player::AssetFiles;
-use crate::layout::{AssetId, VersionId};
+use crate::layout::{self, AssetId, Quality, VersionId};
 use crate::storage::{self, Store};
 
 pub use pin::VERSION_PARAM;
@@ -187,6 +188,9 @@ impl From<Miss> for FileError {
 struct Current {
     version: VersionId,
     retired: Vec<VersionId>,
+    /// The version's caption folders, listed on the first page view and kept for as long as the
+    /// pointer names this version (a refresh that finds the same version carries them over).
+    captions: Arc<tokio::sync::OnceCell<Vec<Quality>>>,
 }
 
 /// An object's validators as the server renders them, plus its storage ETag for `If-Match`.
@@ -378,9 +382,15 @@ impl Origin {
                 Err(Miss::Origin(e)) => return self.pointers.get_stale(id).ok_or(Miss::Origin(e)),
                 Err(e) => return Err(e),
             };
+            let known = self.pointers.get_stale(id).flatten();
             let current = got.and_then(|(p, _)| {
                 let retired = p.retired.iter().filter_map(|r| VersionId::parse(&r.version)).collect();
-                p.version_id().map(|version| Arc::new(Current { version, retired }))
+                let version = p.version_id()?;
+                let captions = match &known {
+                    Some(k) if k.version == version => Arc::clone(&k.captions),
+                    _ => Arc::default(),
+                };
+                Some(Arc::new(Current { version, retired, captions }))
             });
             self.pointers.insert(id.clone(), current.clone(), self.config.pointer_ttl);
             Ok(current)
@@ -637,17 +647,55 @@ impl Origin {
         let key = |rel: &Path| self.store.objects().object(id, &current.version, rel);
         let (master, stream, thumb) = (key(&asset.hls_master()), key(&asset.stream()), key(&asset.thumb()));
         let board = key(&asset.storyboard_index());
-        let (hls, stream, poster, storyboard) =
-            tokio::join!(self.head(&master), self.head(&stream), self.head(&thumb), self.head(&board));
-        // Caption folders would need a listing per page view; the page offers the HLS subtitle
-        // renditions through the master playlist instead.
+        let (hls, stream, poster, storyboard, captions) = tokio::join!(
+            self.head(&master),
+            self.head(&stream),
+            self.head(&thumb),
+            self.head(&board),
+            self.captions(id, &current)
+        );
         Ok(AssetFiles {
             exists: true,
             hls: hls?.is_some(),
             stream: stream?.is_some(),
             poster: poster?.is_some(),
             storyboard: storyboard?.is_some(),
-            captions: Vec::new(),
+            captions: captions?,
         })
+    }
+
+    /// The version's `hls/subs-<lang>/` folders holding a whole-file WebVTT, sorted, at most
+    /// [`MAX_CAPTION_TRACKS`](super::player::MAX_CAPTION_TRACKS): one delimiter listing of `hls/` and
+    /// a HEAD per folder, once per version (a failure is not kept, the next page view tries again).
+    async fn captions(&self, id: &AssetId, current: &Current) -> Result<Vec<Quality>, Miss> {
+        let list = || async {
+            let asset = layout::AssetDir::relative();
+            let hls = ObjectPath::from(self.store.objects().object(id, &current.version, &asset.hls_dir()));
+            let listed = self
+                .call(async { self.store.inner().list_with_delimiter(Some(&hls)).await.map_err(Miss::of_store) }, |_| 0)
+                .await?;
+            let mut folders: Vec<Quality> = listed
+                .common_prefixes
+                .iter()
+                .filter_map(|p| p.filename())
+                .filter(|name| name.starts_with(layout::SUBTITLES_DIR_PREFIX))
+                .filter_map(|name| Quality::parse(name).ok())
+                .collect();
+            folders.sort();
+            folders.truncate(super::player::MAX_CAPTION_TRACKS);
+            let keys: Vec<String> = folders
+                .iter()
+                .map(|q| self.store.objects().object(id, &current.version, &asset.subtitles_file(q)))
+                .collect();
+            let found = futures_util::future::join_all(keys.iter().map(|k| self.head(k))).await;
+            let mut out = Vec::with_capacity(folders.len());
+            for (folder, head) in folders.into_iter().zip(found) {
+                if head?.is_some() {
+                    out.push(folder);
+                }
+            }
+            Ok::<_, Miss>(out)
+        };
+        current.captions.get_or_try_init(list).await.cloned()
     }
 }
