@@ -232,6 +232,12 @@ fn an_idle_connection_is_closed_within_a_second_of_its_timeout() {
     stalled.write_all(b"GET /stream/abc HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
     let asked = Instant::now();
     let deadline = asked + Duration::from_secs(10);
+    // On a loaded machine the server may not have taken the connection yet: wait until it counts it,
+    // so that "no other connection" below means closed, not not-yet-accepted.
+    while others_active(&s) == 0 {
+        assert!(Instant::now() < deadline, "the stalled connection was never accepted");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     while others_active(&s) > 0 {
         assert!(Instant::now() < deadline, "stalled connection never closed");
         std::thread::sleep(Duration::from_millis(50));
