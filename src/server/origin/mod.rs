@@ -15,7 +15,8 @@
 //!
 //! Caching: objects under a version prefix are immutable; an object's identity for the memory cache is
 //! (its key, its ETag), so a replaced object is never served stale, and chunk reads send `If-Match`
-//! with the ETag the response started with. Pointers are trusted for `pointer_ttl`, object metadata
+//! with the ETag the response started with. What is cached is kept in sealed memfds, as a local root's
+//! cached files are, so warm bytes go to sockets with `sendfile` under high concurrency. Pointers are trusted for `pointer_ttl`, object metadata
 //! for `meta_ttl`, both in bounded maps; concurrent misses of one pointer, object or chunk share one
 //! storage request (`flight.rs`).
 //!
@@ -45,7 +46,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::cache::{Cache, CacheOutcome};
-use super::files::{Found, FoundSource};
+use super::files::{self, Found, FoundSource};
 use super::identity::{FileError, FileMeta, Identity};
 use super::mime::Kind;
 use super::player::AssetFiles;
@@ -442,8 +443,10 @@ impl Origin {
         self.head_flights.run(&key, fetch).await.0
     }
 
-    /// A whole object of at most `limit` bytes in one GET (its metadata is remembered too).
-    async fn get_whole(&self, key: &str, limit: u64) -> Result<(Object, Bytes), Miss> {
+    /// A whole object of at most `limit` bytes in one GET (its metadata is remembered too); with `seal`,
+    /// its bytes in a sealed memfd (`files::sealed_or_plain`), so that once cached they go to sockets
+    /// with `sendfile` like a local root's cached files.
+    async fn get_whole(&self, key: &str, limit: u64, seal: bool) -> Result<(Object, Bytes), Miss> {
         let key = key.to_owned();
         let fetch = || async {
             let path = ObjectPath::from(key.as_str());
@@ -460,7 +463,7 @@ impl Origin {
                         if bytes.len() as u64 != object.meta.len() {
                             return Err(Miss::Changed);
                         }
-                        Ok((object, bytes))
+                        Ok((object, if seal { files::sealed_or_plain(bytes) } else { bytes }))
                     },
                     |(_, b)| b.len() as u64,
                 )
@@ -502,7 +505,7 @@ impl Origin {
                 }
             }
             let limit = if kind == Kind::Playlist { MAX_PLAYLIST_BYTES } else { self.cache.max_entry() };
-            match self.get_whole(&key, limit).await {
+            match self.get_whole(&key, limit, use_cache && kind != Kind::Playlist).await {
                 Ok((object, bytes)) => {
                     let bytes = if kind == Kind::Playlist {
                         Bytes::from(pin::pin(&String::from_utf8_lossy(&bytes), &version))
@@ -558,12 +561,14 @@ impl Origin {
                             |b| b.len() as u64,
                         )
                         .await;
-                    if let Ok(bytes) = &got {
-                        if self.cache.enabled() {
+                    match got {
+                        Ok(bytes) if self.cache.enabled() => {
+                            let bytes = files::sealed_or_plain(bytes);
                             self.cache.keep_chunk(ident, index, bytes.clone());
+                            Ok(bytes)
                         }
+                        got => got,
                     }
-                    got
                 };
                 let (got, ran) = self.chunk_flights.run(&(ident, index), fetch).await;
                 (got?, !ran)
