@@ -22,7 +22,12 @@
 # is kept (best of N: load from other processes only ever slows a run down).
 #
 # Usage: tests/bench/serve-origin.sh [SECONDS_PER_CELL] (default 5). Env REPEAT=N, GARAGE=/path,
-# PLAYTUBE_BIN=/path (skip the release build and measure that binary, e.g. to check the script).
+# PLAYTUBE_BIN=/path (skip the release build and measure that binary, e.g. to check the script);
+# WORKLOADS="ranges segments playlist", CONNS="10 100", SERVERS="local s3-warm s3-cold" run a subset.
+# Each cell's line on stderr also gives the server's memory-cache hits and misses over the measured run
+# (from /stats), to tell a cache that does not hold the working set from other costs. PERF_EVENTS=
+# "syscalls:sys_enter_writev,context-switches,…" also counts those events in the server over the
+# measured run (`perf stat -p`) and prints them per client request.
 # Needs wrk, taskset, curl, jq, python3, garage (`cargo install garage --locked`), cargo. Everything
 # lives in a temp dir removed at the end; only processes started here are stopped, by PID. Loopback
 # only. Total: 18 cells x REPEAT x (SECONDS + ~3) s, plus the release build and set-up.
@@ -30,7 +35,9 @@ set -euo pipefail
 
 DUR="${1:-5}"
 REPEAT="${REPEAT:-2}"
-CONNS=(10 100)
+read -r -a CONNS <<< "${CONNS:-10 100}"
+read -r -a WORKLOADS <<< "${WORKLOADS:-ranges segments playlist}"
+read -r -a SERVERS <<< "${SERVERS:-local s3-warm s3-cold}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 GARAGE="${GARAGE:-$(command -v garage || echo "$HOME/.cargo/bin/garage")}"
@@ -148,6 +155,7 @@ start_server() { # $1 = local|s3-warm|s3-cold, $2 = port
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
 origin_requests() { curl -s "http://127.0.0.1:$1/stats" | jq '.origin.requests // 0'; }
+cache_counts() { curl -s "http://127.0.0.1:$1/stats" | jq -r '"\(.cache.hits) \(.cache.misses)"'; }
 
 # Every distinct object once: 40 x 1 MiB ranges, 20 segments, the playlist. Prints "count total_s max_s".
 touch_all() {
@@ -184,11 +192,20 @@ run_cell() { # $1 server, $2 workload, $3 connections
   if [ "$server" != s3-cold ]; then touch_all "$port" > /dev/null; fi
   taskset -c 1 wrk -t1 -c "$conns" -d 1s "${script[@]}" "$url" > /dev/null 2>&1 || true
   local before after out o_before o_after
+  local c_before c_after
   o_before=$(origin_requests "$port")
+  c_before=$(cache_counts "$port")
+  local perf_pid=""
+  if [ -n "${PERF_EVENTS:-}" ]; then
+    perf stat -x, -e "$PERF_EVENTS" -p "$SERVER_PID" -o "$WORK/perf.csv" &
+    perf_pid=$!
+  fi
   before=$(cpu_ticks "$SERVER_PID")
   out=$(taskset -c 1 wrk -t1 -c "$conns" -d "${DUR}s" --timeout 10s --latency "${script[@]}" "$url" 2>&1)
   after=$(cpu_ticks "$SERVER_PID")
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
   o_after=$(origin_requests "$port")
+  c_after=$(cache_counts "$port")
   stop_server
   local reqs rps tps p50 p99 sockerr non2xx
   reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
@@ -202,15 +219,20 @@ run_cell() { # $1 server, $2 workload, $3 connections
   local cpu_us; cpu_us=$(awk -v t=$(( (after - before) * TICK_US )) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", t / r; else print "n/a" }')
   local origin; origin=$(awk -v o=$(( o_after - o_before )) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.4f", o / r; else print "n/a" }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$cpu_us" "$origin" >> "$RESULTS"
-  printf '%-9s %4s %-8s %7s req/s %8s MB/s p50 %8s ms p99 %8s ms err %4s cpu %7s us/req origin %7s req/req\n' \
-    "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$cpu_us" "$origin" >&2
+  local hits misses
+  hits=$(( ${c_after% *} - ${c_before% *} )); misses=$(( ${c_after#* } - ${c_before#* } ))
+  printf '%-9s %4s %-8s %7s req/s %8s MB/s p50 %8s ms p99 %8s ms err %4s cpu %7s us/req origin %7s req/req cache %d hit %d miss\n' \
+    "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$cpu_us" "$origin" "$hits" "$misses" >&2
+  if [ -n "$perf_pid" ]; then
+    awk -F, -v r="${reqs:-0}" '$3 != "" && r > 0 { printf "    %-36s %10.2f per request\n", $3, $1 / r }' "$WORK/perf.csv" >&2
+  fi
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with other work: expect noise)" >&2
-for workload in ranges segments playlist; do
+for workload in "${WORKLOADS[@]}"; do
   for conns in "${CONNS[@]}"; do
     for _ in $(seq 1 "$REPEAT"); do
-      for server in local s3-warm s3-cold; do
+      for server in "${SERVERS[@]}"; do
         run_cell "$server" "$workload" "$conns"
       done
     done
