@@ -109,7 +109,7 @@ fn resolve(settings: &Settings, args: &PublishArgs) -> anyhow::Result<Plan> {
     let storage = config::storage::resolve(settings, args.concurrency)?;
     let options = PublishOptions {
         force: args.force,
-        cache: config::storage::cache_policy(settings),
+        cache: config::serve::cache_policy(settings)?,
         keep_grace: config::storage::keep_grace(settings, args.keep_grace)?,
         orphan_grace: config::storage::orphan_grace(settings)?,
         carry_over: Vec::new(),

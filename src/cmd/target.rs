@@ -55,7 +55,7 @@ impl Target {
         let rebuilt = plan.products.entries();
         let publish = PublishOptions {
             force,
-            cache: crate::config::storage::cache_policy(settings),
+            cache: crate::config::serve::cache_policy(settings)?,
             keep_grace: crate::config::storage::keep_grace(settings, None)?,
             orphan_grace: crate::config::storage::orphan_grace(settings)?,
             carry_over: asset::Products::ALL

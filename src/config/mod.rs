@@ -4,6 +4,7 @@
 //! `Option` for something that has a default. This module reads the file and the environment once;
 //! it does not run tools or touch the network.
 
+pub mod knob;
 pub mod pipeline;
 pub mod probe;
 pub mod queue;

@@ -10,25 +10,18 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{parse_bool, Env, Layer, Origin, Settings};
+use super::knob::{Knob, Size};
+use super::{Env, Settings};
 use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::UsageError;
+use crate::mime::{CachePolicy, DEFAULT_CACHE_CONTROL_MEDIA, DEFAULT_CACHE_CONTROL_PLAYLIST};
 use crate::server;
 use crate::server::origin::{self, OriginConfig};
 use crate::server::player::{MediaBase, PlayerSettings};
 use crate::server::Certificates;
 use crate::storage::{Location, Store};
-use crate::units::parse_size;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8090";
-
-/// A byte size in the file: a number of bytes or a string such as `"512MiB"`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Size {
-    Bytes(u64),
-    Text(String),
-}
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -88,17 +81,6 @@ pub struct ServeSettings {
     pub server: server::Config,
 }
 
-/// The names of one `serve` knob, declared once and used both to look it up and in every message about
-/// it: its flag (`""` when it has none), its environment variables (the first one set wins) and its
-/// `[serve]` key. The helpers per kind (size, count, bool, seconds, text) layer it with the one rule of
-/// [`Layer`]: flag > environment > `[serve]` > default.
-#[derive(Debug, Clone, Copy)]
-struct Knob {
-    flag: &'static str,
-    env: &'static [&'static str],
-    file: &'static str,
-}
-
 const ROOT: Knob = Knob { flag: "--root", env: &["PLAYTUBE_ROOT"], file: "[serve] root" };
 const ADDR: Knob = Knob { flag: "--addr", env: &["PLAYTUBE_ADDR"], file: "[serve] addr" };
 const WORKERS: Knob = Knob { flag: "--workers", env: &["PLAYTUBE_WORKERS"], file: "[serve] workers" };
@@ -138,86 +120,6 @@ const STATS_REQUIRES_SIGNATURE: Knob =
     Knob { flag: "", env: &["PLAYTUBE_STATS_REQUIRES_SIGNATURE"], file: "[serve] stats_requires_signature" };
 const CLIENT_IP_HEADER: Knob = Knob { flag: "", env: &["PLAYTUBE_CLIENT_IP_HEADER"], file: "[serve] client_ip_header" };
 const BEHIND_CDN: Knob = Knob { flag: "", env: &["PLAYTUBE_BEHIND_CDN"], file: "[serve] behind_cdn" };
-
-impl Knob {
-    /// This knob's [`Layer`]: the first of its variables that is set takes the environment's place.
-    fn layer<T>(self, env: &Env, flag: Option<T>, file: Option<T>, default: T) -> Layer<'_, T> {
-        let var = self.env.iter().copied().find(|k| env.get(k).is_some()).or(self.env.first().copied());
-        Layer {
-            flag: flag.map(|v| (v, self.flag)),
-            env: var.map(|k| (env, k)),
-            file: file.map(|v| (v, self.file)),
-            default,
-        }
-    }
-
-    /// A byte size: bytes or text such as `512MiB` from any layer.
-    fn size(
-        self,
-        env: &Env,
-        flag: Option<&String>,
-        file: Option<&Size>,
-        default: u64,
-    ) -> Result<(u64, Origin), UsageError> {
-        let (value, from) = self
-            .layer(env, flag.cloned().map(Size::Text), file.cloned(), Size::Bytes(default))
-            .resolve_with(|raw| Ok(Size::Text(raw.to_owned())))?;
-        match value {
-            Size::Bytes(n) => Ok((n, from)),
-            Size::Text(t) => match parse_size(&t) {
-                Some(n) => Ok((n, from)),
-                None => Err(UsageError::new(format!("{} is not a size; use bytes or e.g. 512MiB", from.quote(&t)))),
-            },
-        }
-    }
-
-    fn count(
-        self,
-        env: &Env,
-        flag: Option<usize>,
-        file: Option<usize>,
-        default: usize,
-    ) -> Result<(usize, Origin), UsageError> {
-        self.layer(env, flag, file, default).resolve()
-    }
-
-    /// A switch: the variable may say 1/true/yes/on or 0/false/no/off.
-    fn bool(self, env: &Env, flag: Option<bool>, file: Option<bool>, default: bool) -> Result<bool, UsageError> {
-        let parse = |raw: &str| parse_bool(raw).ok_or_else(|| "must be true or false".to_owned());
-        Ok(self.layer(env, flag, file, default).resolve_with(parse)?.0)
-    }
-
-    /// A time in seconds (fractions allowed), at least 0.
-    fn secs(self, env: &Env, file: Option<f64>, default: Duration) -> Result<(Duration, Origin), UsageError> {
-        let (value, from) = self.layer(env, None, file, default.as_secs_f64()).resolve()?;
-        let secs = Duration::try_from_secs_f64(value).map_err(|_| {
-            UsageError::new(format!("{} must be a number of seconds >= 0 (e.g. 15)", from.quote(&value)))
-        })?;
-        Ok((secs, from))
-    }
-
-    /// Text with a default.
-    fn text(
-        self,
-        env: &Env,
-        flag: Option<String>,
-        file: Option<&String>,
-        default: &str,
-    ) -> Result<(String, Origin), UsageError> {
-        self.layer(env, flag, file.cloned(), default.to_owned()).resolve()
-    }
-
-    /// Text without a default: `None` when no layer sets it.
-    fn optional(
-        self,
-        env: &Env,
-        flag: Option<&String>,
-        file: Option<&String>,
-    ) -> Result<(Option<String>, Origin), UsageError> {
-        self.layer(env, flag.cloned().map(Some), file.cloned().map(Some), None)
-            .resolve_with(|raw| Ok(Some(raw.to_owned())))
-    }
-}
 
 /// The watch page: `--player`/`--no-player` > `PLAYTUBE_PLAYER` > `[serve] player` > on; the media
 /// origin from `--media-base-url` > `PLAYTUBE_MEDIA_BASE_URL` > `[serve] media_base_url` > this server.
@@ -346,6 +248,17 @@ fn resolve_timeouts(env: &Env, file: &ServeSection, d: &server::Config) -> Resul
     Ok([header_read, idle, grace])
 }
 
+/// The Cache-Control values `serve` sends (`[serve] cache_control_*` and their variables); `publish`
+/// and the other commands that upload to object storage give the objects the same ones.
+pub fn cache_policy(settings: &Settings) -> Result<CachePolicy, UsageError> {
+    let (file, env) = (&settings.file.serve, &settings.env);
+    let (media, _) =
+        CACHE_CONTROL_MEDIA.text(env, None, file.cache_control_media.as_ref(), DEFAULT_CACHE_CONTROL_MEDIA)?;
+    let (playlist, _) =
+        CACHE_CONTROL_PLAYLIST.text(env, None, file.cache_control_playlist.as_ref(), DEFAULT_CACHE_CONTROL_PLAYLIST)?;
+    Ok(CachePolicy { media, playlist })
+}
+
 /// For `--root s3://bucket/prefix`: the store (options from `[storage]` / `AWS_*`) and the origin's
 /// bounds. Storage retries are capped so that one call stays within `origin_timeout`: a reader is
 /// waiting, unlike an upload.
@@ -394,11 +307,7 @@ impl ServeSettings {
         let Limits { cache_size, chunk_size, max_inflight, max_header_bytes, max_connections, max_headers } =
             resolve_limits(env, file, args, &defaults)?;
         let [header_read_timeout, idle_timeout, shutdown_grace] = resolve_timeouts(env, file, &defaults)?;
-        let media = (CACHE_CONTROL_MEDIA, file.cache_control_media.as_ref(), server::DEFAULT_CACHE_CONTROL_MEDIA);
-        let playlist =
-            (CACHE_CONTROL_PLAYLIST, file.cache_control_playlist.as_ref(), server::DEFAULT_CACHE_CONTROL_PLAYLIST);
-        let [cache_control_media, cache_control_playlist] =
-            [media, playlist].map(|(knob, file, default)| knob.text(env, None, file, default).map(|(v, _)| v));
+        let CachePolicy { media: cache_control_media, playlist: cache_control_playlist } = cache_policy(settings)?;
 
         let origin = resolve_origin(settings, &root)?;
         let config = server::Config {
@@ -410,8 +319,8 @@ impl ServeSettings {
             max_inflight_bytes: max_inflight.max(chunk_size) as usize,
             allowed_origins,
             player: resolve_player(env, file, args)?,
-            cache_control_media: cache_control_media?,
-            cache_control_playlist: cache_control_playlist?,
+            cache_control_media,
+            cache_control_playlist,
             max_connections,
             max_header_bytes: max_header_bytes as usize,
             max_headers,

@@ -1,5 +1,6 @@
 //! `[storage]` in playtube.toml and the standard AWS variables, resolved once into the plain
-//! [`StorageOptions`] the storage module owns (flags > environment > file > defaults). Used by every
+//! [`StorageOptions`] the storage module owns (flags > environment > file > defaults, one [`Knob`] per
+//! setting, so a bad value is named as it was given). Used by every
 //! command that takes an `s3://` location. No network here: a bad value is a usage error naming
 //! where it came from.
 
@@ -7,12 +8,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::serve::Size;
+use super::knob::{Knob, Size};
 use super::Settings;
 use crate::exit::UsageError;
-use crate::mime::{self, CachePolicy};
 use crate::storage::{self, StorageOptions};
-use crate::units::parse_size;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -34,46 +33,40 @@ pub struct StorageSection {
     pub orphan_grace: Option<u64>,
 }
 
+const ENDPOINT: Knob = Knob { flag: "", env: &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"], file: "[storage] endpoint" };
+const REGION: Knob = Knob { flag: "", env: &["AWS_REGION", "AWS_DEFAULT_REGION"], file: "[storage] region" };
+const ACCESS_KEY_ID: Knob = Knob { flag: "", env: &["AWS_ACCESS_KEY_ID"], file: "[storage] access_key_id" };
+const SECRET_ACCESS_KEY: Knob = Knob { flag: "", env: &["AWS_SECRET_ACCESS_KEY"], file: "[storage] secret_access_key" };
+const SESSION_TOKEN: Knob = Knob { flag: "", env: &["AWS_SESSION_TOKEN"], file: "" };
+const ALLOW_HTTP: Knob = Knob { flag: "", env: &["AWS_ALLOW_HTTP"], file: "[storage] allow_http" };
+const CONDITIONAL_PUT: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_STORAGE_CONDITIONAL_PUT"], file: "[storage] conditional_put" };
+const CONCURRENCY: Knob =
+    Knob { flag: "--concurrency", env: &["PLAYTUBE_STORAGE_CONCURRENCY"], file: "[storage] concurrency" };
+const MULTIPART_THRESHOLD: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_STORAGE_MULTIPART_THRESHOLD"], file: "[storage] multipart_threshold" };
+const PART_SIZE: Knob = Knob { flag: "", env: &["PLAYTUBE_STORAGE_PART_SIZE"], file: "[storage] part_size" };
+const MAX_RETRIES: Knob = Knob { flag: "", env: &["PLAYTUBE_STORAGE_MAX_RETRIES"], file: "[storage] max_retries" };
+const RETRY_TIMEOUT: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_STORAGE_RETRY_TIMEOUT"], file: "[storage] retry_timeout" };
+const REQUEST_TIMEOUT: Knob =
+    Knob { flag: "", env: &["PLAYTUBE_STORAGE_REQUEST_TIMEOUT"], file: "[storage] request_timeout" };
+const MAX_DOWNLOAD: Knob = Knob { flag: "", env: &["PLAYTUBE_STORAGE_MAX_DOWNLOAD"], file: "[storage] max_download" };
+const KEEP_GRACE: Knob =
+    Knob { flag: "--keep-grace", env: &["PLAYTUBE_STORAGE_KEEP_GRACE"], file: "[storage] keep_grace" };
+const ORPHAN_GRACE: Knob = Knob { flag: "", env: &["PLAYTUBE_STORAGE_ORPHAN_GRACE"], file: "[storage] orphan_grace" };
+
 /// Resolve the storage options; `concurrency` is the command's `--concurrency` flag, if any.
 pub fn resolve(settings: &Settings, concurrency: Option<usize>) -> Result<StorageOptions, UsageError> {
     let file = &settings.file.storage;
     let env = &settings.env;
-    let defaults = StorageOptions::default();
-    let text = |keys: &[&str], file: &Option<String>| {
-        env.first(keys).map(|(_, v)| v.to_owned()).or_else(|| file.clone()).filter(|v| !v.is_empty())
-    };
-    let flag = |key: &str, file: Option<bool>, default: bool| -> Result<bool, UsageError> {
-        Ok(env.flag(key)?.or(file).unwrap_or(default))
-    };
-    let count = |key: &str, flag: Option<usize>, file: Option<usize>, default: usize| -> Result<usize, UsageError> {
-        Ok(match flag {
-            Some(v) => v,
-            None => env.parse::<usize>(key)?.or(file).unwrap_or(default),
-        })
-    };
-    let size = |key: &str, name: &str, file: &Option<Size>, default: u64| -> Result<u64, UsageError> {
-        if let Some(raw) = env.get(key) {
-            return parse_size(raw).ok_or_else(|| {
-                UsageError::new(format!("environment variable {key}={raw:?} is not a size; use bytes or e.g. 8MiB"))
-            });
-        }
-        match file {
-            None => Ok(default),
-            Some(Size::Bytes(n)) => Ok(*n),
-            Some(Size::Text(t)) => parse_size(t).ok_or_else(|| {
-                UsageError::new(format!("[storage] {name} = {t:?} is not a size; use bytes or e.g. \"8MiB\""))
-            }),
-        }
-    };
-    let secs = |key: &str, name: &str, file: Option<f64>, default: Duration| -> Result<Duration, UsageError> {
-        match env.parse::<f64>(key)?.or(file) {
-            None => Ok(default),
-            Some(v) => Duration::try_from_secs_f64(v)
-                .map_err(|_| UsageError::new(format!("{name} = {v} must be a number of seconds >= 0 (e.g. 60)"))),
-        }
+    let d = StorageOptions::default();
+    // Text settings: an empty value in the file counts as unset, as an empty variable does.
+    let text = |knob: Knob, file: &Option<String>| -> Result<Option<String>, UsageError> {
+        Ok(knob.optional(env, None, file.as_ref())?.0.filter(|v| !v.is_empty()))
     };
 
-    let endpoint = text(&["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"], &file.endpoint);
+    let endpoint = text(ENDPOINT, &file.endpoint)?;
     if let Some(e) = &endpoint {
         if !(e.starts_with("http://") || e.starts_with("https://")) {
             return Err(UsageError::with_hint(
@@ -82,51 +75,38 @@ pub fn resolve(settings: &Settings, concurrency: Option<usize>) -> Result<Storag
             ));
         }
     }
-    let options = StorageOptions {
-        endpoint,
-        region: text(&["AWS_REGION", "AWS_DEFAULT_REGION"], &file.region).unwrap_or(defaults.region),
-        access_key_id: text(&["AWS_ACCESS_KEY_ID"], &file.access_key_id),
-        secret_access_key: text(&["AWS_SECRET_ACCESS_KEY"], &file.secret_access_key),
-        session_token: text(&["AWS_SESSION_TOKEN"], &None),
-        allow_http: flag("AWS_ALLOW_HTTP", file.allow_http, defaults.allow_http)?,
-        conditional_put: flag("PLAYTUBE_STORAGE_CONDITIONAL_PUT", file.conditional_put, defaults.conditional_put)?,
-        concurrency: count("PLAYTUBE_STORAGE_CONCURRENCY", concurrency, file.concurrency, defaults.concurrency)?,
-        multipart_threshold: size(
-            "PLAYTUBE_STORAGE_MULTIPART_THRESHOLD",
-            "multipart_threshold",
-            &file.multipart_threshold,
-            defaults.multipart_threshold,
-        )?,
-        part_size: size("PLAYTUBE_STORAGE_PART_SIZE", "part_size", &file.part_size, defaults.part_size as u64)?
-            as usize,
-        max_retries: count("PLAYTUBE_STORAGE_MAX_RETRIES", None, file.max_retries, defaults.max_retries)?,
-        retry_timeout: secs(
-            "PLAYTUBE_STORAGE_RETRY_TIMEOUT",
-            "retry_timeout",
-            file.retry_timeout,
-            defaults.retry_timeout,
-        )?,
-        request_timeout: secs(
-            "PLAYTUBE_STORAGE_REQUEST_TIMEOUT",
-            "request_timeout",
-            file.request_timeout,
-            defaults.request_timeout,
-        )?,
-        connect_timeout: defaults.connect_timeout,
-        max_download: size("PLAYTUBE_STORAGE_MAX_DOWNLOAD", "max_download", &file.max_download, defaults.max_download)?,
-    };
-    if !(1..=256).contains(&options.concurrency) {
-        return Err(UsageError::new(format!("storage concurrency {} must be 1 to 256; try 8", options.concurrency)));
+    let (concurrency, from) = CONCURRENCY.count(env, concurrency, file.concurrency, d.concurrency)?;
+    if !(1..=256).contains(&concurrency) {
+        return Err(UsageError::new(format!("{} must be 1 to 256; try 8", from.quote(&concurrency))));
     }
-    if !(storage::MIN_PART_SIZE..=storage::MAX_PART_SIZE).contains(&options.part_size) {
+    let (part_size, from) = PART_SIZE.size(env, None, file.part_size.as_ref(), d.part_size as u64)?;
+    if !(storage::MIN_PART_SIZE as u64..=storage::MAX_PART_SIZE as u64).contains(&part_size) {
+        return Err(UsageError::new(format!("{from} is {part_size} bytes; it must be 5MiB to 512MiB; try \"8MiB\"")));
+    }
+    let (multipart_threshold, from) =
+        MULTIPART_THRESHOLD.size(env, None, file.multipart_threshold.as_ref(), d.multipart_threshold)?;
+    if multipart_threshold < part_size {
         return Err(UsageError::new(format!(
-            "[storage] part_size {} must be 5MiB to 512MiB; try \"8MiB\"",
-            options.part_size
+            "{from} is {multipart_threshold} bytes; it must be at least the part size, {part_size} bytes"
         )));
     }
-    if options.multipart_threshold < options.part_size as u64 {
-        return Err(UsageError::new("[storage] multipart_threshold must be at least part_size"));
-    }
+    let options = StorageOptions {
+        endpoint,
+        region: text(REGION, &file.region)?.unwrap_or(d.region),
+        access_key_id: text(ACCESS_KEY_ID, &file.access_key_id)?,
+        secret_access_key: text(SECRET_ACCESS_KEY, &file.secret_access_key)?,
+        session_token: text(SESSION_TOKEN, &None)?,
+        allow_http: ALLOW_HTTP.bool(env, None, file.allow_http, d.allow_http)?,
+        conditional_put: CONDITIONAL_PUT.bool(env, None, file.conditional_put, d.conditional_put)?,
+        concurrency,
+        multipart_threshold,
+        part_size: part_size as usize,
+        max_retries: MAX_RETRIES.count(env, None, file.max_retries, d.max_retries)?.0,
+        retry_timeout: RETRY_TIMEOUT.secs(env, file.retry_timeout, d.retry_timeout)?.0,
+        request_timeout: REQUEST_TIMEOUT.secs(env, file.request_timeout, d.request_timeout)?.0,
+        connect_timeout: d.connect_timeout,
+        max_download: MAX_DOWNLOAD.size(env, None, file.max_download.as_ref(), d.max_download)?.0,
+    };
     if options.access_key_id.is_some() != options.secret_access_key.is_some() {
         return Err(UsageError::with_hint(
             "only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set",
@@ -136,39 +116,21 @@ pub fn resolve(settings: &Settings, concurrency: Option<usize>) -> Result<Storag
     Ok(options)
 }
 
-/// The Cache-Control values `serve` sends (`[serve] cache_control_*` and their variables), so
-/// published objects carry the same ones.
-pub fn cache_policy(settings: &Settings) -> CachePolicy {
-    let file = &settings.file.serve;
-    let pick = |key: &str, file: &Option<String>, default: &str| {
-        settings.env.get(key).map(str::to_owned).or_else(|| file.clone()).unwrap_or_else(|| default.to_owned())
-    };
-    CachePolicy {
-        media: pick("PLAYTUBE_CACHE_CONTROL_MEDIA", &file.cache_control_media, mime::DEFAULT_CACHE_CONTROL_MEDIA),
-        playlist: pick(
-            "PLAYTUBE_CACHE_CONTROL_PLAYLIST",
-            &file.cache_control_playlist,
-            mime::DEFAULT_CACHE_CONTROL_PLAYLIST,
-        ),
-    }
-}
-
 /// Seconds replaced versions are kept: `--keep-grace` > `PLAYTUBE_STORAGE_KEEP_GRACE` >
 /// `[storage] keep_grace` > one hour.
 pub fn keep_grace(settings: &Settings, flag: Option<u64>) -> Result<Duration, UsageError> {
-    let secs = match flag {
-        Some(v) => Some(v),
-        None => settings.env.parse::<u64>("PLAYTUBE_STORAGE_KEEP_GRACE")?.or(settings.file.storage.keep_grace),
-    };
-    Ok(secs.map(Duration::from_secs).unwrap_or(storage::DEFAULT_KEEP_GRACE))
+    let default = storage::DEFAULT_KEEP_GRACE.as_secs();
+    let (secs, _) = KEEP_GRACE.layer(&settings.env, flag, settings.file.storage.keep_grace, default).resolve()?;
+    Ok(Duration::from_secs(secs))
 }
 
 /// Seconds a never-committed version (a crashed upload) is kept: `PLAYTUBE_STORAGE_ORPHAN_GRACE` >
 /// `[storage] orphan_grace` > one day. It must exceed the longest publish, or a slow upload in
 /// flight elsewhere could be collected.
 pub fn orphan_grace(settings: &Settings) -> Result<Duration, UsageError> {
-    let secs = settings.env.parse::<u64>("PLAYTUBE_STORAGE_ORPHAN_GRACE")?.or(settings.file.storage.orphan_grace);
-    Ok(secs.map(Duration::from_secs).unwrap_or(storage::DEFAULT_ORPHAN_GRACE))
+    let default = storage::DEFAULT_ORPHAN_GRACE.as_secs();
+    let (secs, _) = ORPHAN_GRACE.layer(&settings.env, None, settings.file.storage.orphan_grace, default).resolve()?;
+    Ok(Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -217,6 +179,15 @@ mod tests {
         assert!(e.to_string().contains("part_size"), "{e}");
         let e = resolve(&settings(&[("AWS_ACCESS_KEY_ID", "GK1")], ""), None).unwrap_err();
         assert!(e.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{e}");
+        // A bad value is named as it was given, whichever layer gave it.
+        let e = resolve(&settings(&[("PLAYTUBE_STORAGE_PART_SIZE", "1MiB")], ""), None).unwrap_err();
+        assert!(e.to_string().contains("PLAYTUBE_STORAGE_PART_SIZE"), "{e}");
+        let e = resolve(&settings(&[("PLAYTUBE_STORAGE_CONCURRENCY", "0")], ""), None).unwrap_err();
+        assert!(e.to_string().contains("PLAYTUBE_STORAGE_CONCURRENCY"), "{e}");
+        let e = resolve(&settings(&[], "[storage]\nconcurrency = 900\n"), Some(0)).unwrap_err();
+        assert!(e.to_string().contains("--concurrency"), "{e}");
+        let e = keep_grace(&settings(&[("PLAYTUBE_STORAGE_KEEP_GRACE", "soon")], ""), None).unwrap_err();
+        assert!(e.to_string().contains("PLAYTUBE_STORAGE_KEEP_GRACE"), "{e}");
         let e = resolve(&settings(&[("AWS_ENDPOINT_URL", "localhost:3900")], ""), None).unwrap_err();
         assert!(e.to_string().contains("http://"), "{e}");
     }
