@@ -1,7 +1,9 @@
 //! What hostile tests found in `serve` (issue 13), each kept as a test: a FIFO, device or symlink to one
 //! in the assets root (refused without ever blocking the server), the Host field rules of RFC 9112
 //! §3.2, clients that stop reading (they must not capture the in-flight chunk budget), the idle
-//! timeout holding to the second, and pipelined requests from a client that half-closed.
+//! timeout holding to the second, and pipelined requests from a client that half-closed. With the
+//! memory cache off, bodies from a local root and from an `s3://` root are both charged to the
+//! in-flight chunk budget (`both_roots!`).
 
 mod serve_support;
 
@@ -269,5 +271,50 @@ fn pipelined_requests_before_a_half_close_are_all_answered() {
         let text = String::from_utf8_lossy(&all);
         assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 2, "connection {i}: {text}");
         assert!(text.contains(MASTER) && text.ends_with(r#"{"status":"ok"}"#), "connection {i}: {text}");
+    }
+}
+
+both_roots! {
+    fn stalled_downloads_are_bounded_by_the_chunk_budget_with_the_cache_off(root) {
+        const LEN: usize = 4 << 20;
+        const BUDGET: u64 = 256 << 10;
+        let dir = assets();
+        write(&dir.path().join("big/stream.mp4"), &pattern(LEN, 13));
+        let s = TestServer::start_on_root(root, dir, |c| {
+            c.cache_enabled = false;
+            c.chunk_size = 64 << 10;
+            c.max_inflight_bytes = BUDGET as usize;
+        });
+        let mut stalled: Vec<TcpStream> = (0..8)
+            .map(|_| {
+                let mut c = small_window_client(s.addr);
+                c.write_all(b"GET /stream/big HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+                c
+            })
+            .collect();
+        // The readers have stopped: the chunks waiting for their sockets take the shared budget, and
+        // never more than it.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let in_flight = s.stats()["chunks_in_flight_bytes"].as_u64().unwrap();
+            assert!(in_flight <= BUDGET, "{root:?}: {in_flight} bytes in flight over a {BUDGET}-byte budget");
+            if in_flight == BUDGET {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{root:?}: stalled bodies never took the budget ({in_flight} bytes)");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Reading again, every client gets its whole, right body, and the budget comes back.
+        let want = pattern(LEN, 13);
+        for c in stalled.iter_mut() {
+            c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let mut buf = Vec::new();
+            let _ = c.read_to_end(&mut buf);
+            let r = parse(&buf);
+            assert_eq!(r.status, 200);
+            assert!(r.body == want, "{root:?}: wrong or short body ({} bytes)", r.body.len());
+        }
+        drop(stalled);
+        assert_eq!(s.stats()["chunks_in_flight_bytes"], 0, "{root:?}: every chunk's budget came back");
     }
 }

@@ -94,12 +94,91 @@ fn concurrent_cold_requests_for_one_segment_cost_one_origin_get() {
 }
 
 #[test]
+fn cached_objects_and_chunks_sent_with_sendfile_are_the_same_bytes() {
+    // A segment above the sealing threshold (64 KiB) and a stream in 80 000-byte chunks: both are kept
+    // in sealed memfds and, with `sendfile` from the first connection, leave through it.
+    let root = assets();
+    let segment = pattern(300_000, 41);
+    write(&root.path().join("abc/hls/360p/seg_00009.ts"), &segment);
+    let s = TestServer::start_on_root(Root::S3, root, |c| {
+        c.chunk_size = 80_000;
+        c.sendfile_min_connections = 0;
+    });
+    let stream = pattern(STREAM_LEN, 1);
+    for round in 0..2 {
+        assert!(s.get("/hls/abc/360p/seg_00009.ts").body == segment, "whole segment, cold then warm");
+        assert!(s.get("/stream/abc").body == stream, "whole stream, cold then warm");
+        let r = s.get_with("/stream/abc", &[("Range", "bytes=70000-90000")]);
+        assert!(r.status == 206 && r.body == stream[70_000..=90_000], "a range across chunks");
+        if round == 0 {
+            // The server runs in this process: its sealed copies are mappings of ours. No other test
+            // here caches an object or chunk of these sizes.
+            let sizes = sealed_mapping_sizes();
+            assert!(sizes.contains(&pages(300_000)), "the segment is held sealed: {sizes:?}");
+            assert!(sizes.contains(&pages(80_000)), "the stream's first chunk is held sealed: {sizes:?}");
+        }
+    }
+    let r = s.get_with("/stream/abc", &[("Range", "bytes=0-9, 85000-85009")]);
+    let text = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(r.status == 206 && text.contains("Content-Range: bytes 85000-85009/"), "multipart");
+    assert_eq!(r.header("content-length").unwrap().parse::<usize>().unwrap(), r.body.len());
+    assert!(s.stats()["cache"]["hits"].as_u64().unwrap() >= 4, "the second round came from memory");
+}
+
+/// Lengths of this process's mappings of the server's sealed memfds (`/proc/self/maps`).
+fn sealed_mapping_sizes() -> Vec<usize> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines()
+        .filter(|l| l.contains("memfd:playtube-chunk"))
+        .filter_map(|l| {
+            let (from, to) = l.split_whitespace().next()?.split_once('-')?;
+            Some(usize::from_str_radix(to, 16).ok()? - usize::from_str_radix(from, 16).ok()?)
+        })
+        .collect()
+}
+
+fn pages(len: usize) -> usize {
+    len.div_ceil(4096) * 4096
+}
+
+#[test]
 fn watch_page_offers_what_the_published_version_has() {
     let s = s3_server(|_| {});
     let page = s.get("/watch/abc");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("/hls/abc/master.m3u8"), "{}", page.text());
     assert_eq!(s.get("/watch/unpublished").status, 404);
+}
+
+#[test]
+fn caption_folders_are_listed_once_per_published_version() {
+    let root = assets();
+    write(&root.path().join("abc/hls/subs-en/all.vtt"), b"WEBVTT\n");
+    let s = TestServer::start_on_root(Root::S3, root, |c| {
+        c.origin.as_mut().unwrap().pointer_ttl = Duration::from_millis(100)
+    });
+    let captions = |s: &TestServer| {
+        let page = s.get("/watch/abc").text();
+        ["en", "fr"].into_iter().filter(|l| page.contains(&format!("/hls/abc/subs-{l}/all.vtt"))).collect::<Vec<_>>()
+    };
+    let requests = |s: &TestServer| s.stats()["origin"]["requests"].as_u64().unwrap();
+    assert_eq!(captions(&s), ["en"]);
+    // Later views of the same version: the pointer is read again (its TTL is over), nothing listed.
+    std::thread::sleep(Duration::from_millis(200));
+    let before = requests(&s);
+    assert_eq!(captions(&s), ["en"]);
+    assert_eq!(requests(&s) - before, 1, "only the pointer was read again");
+
+    // A new version with other captions is listed anew.
+    let next = tempfile::tempdir().unwrap();
+    write(&next.path().join("hls/master.m3u8"), MASTER.as_bytes());
+    write(&next.path().join("hls/subs-fr/all.vtt"), b"WEBVTT\n");
+    let p = s.published.as_ref().unwrap();
+    let store = p.garage.store(&p.bucket, &p.prefix);
+    let options = PublishOptions { force: true, ..PublishOptions::default() };
+    block_on(store.publish(&AssetId::parse("abc").unwrap(), next.path(), &options, &|_| {})).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(captions(&s), ["fr"]);
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! every route; each kind of bad link gets a 403 naming its reason (and the access log says so, without
 //! the token); playlists come back carrying the request's token, never another's; Cache-Control turns
 //! private; CORS preflights pass unsigned; and ffmpeg decodes a signed HLS asset end to end with zero
-//! refused requests. The link checks run over every transport (plain, TLS, HTTP/2).
+//! refused requests. The link checks run on a local root over every transport (plain, TLS, HTTP/2) and
+//! on an `s3://` root (the same files published to a real Garage the test starts), where playlists come
+//! pinned to the published version (`?v=`) and carry the token after it; ffmpeg decodes the signed HLS
+//! asset from both roots.
 
 mod common;
 mod serve_support;
@@ -17,7 +20,7 @@ use playtube::server::access::{Format, Sink};
 use playtube::server::auth::AuthConfig;
 use playtube::server::Config;
 use playtube::signing::{Claims, Key, KeyId, Keyring, Policy, Scope, Token};
-use serve_support::{request, write, Resp, TestServer, Transport};
+use serve_support::{request, write, Resp, Root, TestServer};
 
 const KEY: &str = "serve-signed-test-key-0123456789abcdef";
 const OLD_KEY: &str = "serve-signed-rotated-out-key-0123456789";
@@ -75,8 +78,9 @@ fn assets() -> tempfile::TempDir {
     root
 }
 
-// Signed links are checked the same over plain HTTP/1.1, HTTP/1.1 over TLS and HTTP/2.
-over_every_transport! {
+// Signed links are checked the same from a local root over plain HTTP/1.1, HTTP/1.1 over TLS and
+// HTTP/2, and from an `s3://` root.
+over_every_root_and_transport! {
     every_route_signed_by_the_cli_is_served,
     unsigned_requests_to_delivery_routes_are_refused_as_missing,
     tampered_path_expiry_signature_and_kid_are_each_refused,
@@ -90,14 +94,22 @@ over_every_transport! {
 }
 
 fn server(tweak: impl FnOnce(&mut Config)) -> TestServer {
-    server_over(Transport::Plain, tweak)
+    server_over(Root::Local, tweak)
 }
 
-fn server_over(t: Transport, tweak: impl FnOnce(&mut Config)) -> TestServer {
-    TestServer::start_over(t, assets(), |c| {
+fn server_over(root: Root, tweak: impl FnOnce(&mut Config)) -> TestServer {
+    TestServer::start_on_root(root, assets(), |c| {
         c.auth = auth();
         tweak(c);
     })
+}
+
+/// `uri` of a playlist of `id` with `query` (a token) added as the server rewrites it: after the
+/// version pin from an `s3://` root.
+fn with_query(srv: &TestServer, id: &str, uri: &str, query: &str) -> String {
+    let uri = srv.pinned(id, uri);
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{sep}{query}")
 }
 
 fn assert_refused(resp: &Resp, reason: &str) {
@@ -128,12 +140,13 @@ fn join(base: &str, uri: &str) -> String {
     format!("{dir}{uri}")
 }
 
-fn every_route_signed_by_the_cli_is_served(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn every_route_signed_by_the_cli_is_served(root: Root) {
+    let srv = server_over(root, |_| {});
     let (mut cmd, _dir) = common::playtube();
     cmd.env("PLAYTUBE_SECRET_KEY", KEY)
+        .envs(srv.root_env())
         .args(["--json", "sign", "--asset", "aaa", "--expires", "10m", "--root"])
-        .arg(srv.root.path());
+        .arg(srv.root_arg());
     let out = cmd.assert().success().get_output().stdout.clone();
     let config: serde_json::Value = serde_json::from_slice(&out).unwrap();
     for key in ["streamUrl", "poster"] {
@@ -162,8 +175,8 @@ fn every_route_signed_by_the_cli_is_served(t: Transport) {
     assert_eq!(fetched, 3, "init + two segments");
 }
 
-fn unsigned_requests_to_delivery_routes_are_refused_as_missing(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn unsigned_requests_to_delivery_routes_are_refused_as_missing(root: Root) {
+    let srv = server_over(root, |_| {});
     for path in ["/stream/aaa", "/stream/aaa/360p", "/hls/aaa/master.m3u8", "/hls/aaa/360p/seg_00000.m4s", "/thumb/aaa"]
     {
         assert_refused(&srv.get(path), "missing");
@@ -173,8 +186,8 @@ fn unsigned_requests_to_delivery_routes_are_refused_as_missing(t: Transport) {
     assert_eq!(srv.get("/stats").status, 200);
 }
 
-fn tampered_path_expiry_signature_and_kid_are_each_refused(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn tampered_path_expiry_signature_and_kid_are_each_refused(root: Root) {
+    let srv = server_over(root, |_| {});
     let good = signed("/stream/aaa", "/stream/aaa");
     assert_eq!(srv.get(&good).status, 200);
     let expires = good.split("expires=").nth(1).unwrap().split('&').next().unwrap().to_owned();
@@ -202,8 +215,8 @@ fn tampered_path_expiry_signature_and_kid_are_each_refused(t: Transport) {
     assert_eq!(srv.get(&format!("/stream/aaa?{}", old.to_query())).status, 200);
 }
 
-fn a_link_expired_by_one_second_is_refused(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn a_link_expired_by_one_second_is_refused(root: Root) {
+    let srv = server_over(root, |_| {});
     let t = now();
     assert_refused(&srv.get(&format!("/thumb/aaa?{}", token("/thumb/aaa", t - 1).to_query())), "expired");
     assert_eq!(srv.get(&format!("/thumb/aaa?{}", token("/thumb/aaa", t + 2).to_query())).status, 200);
@@ -213,8 +226,8 @@ fn a_link_expired_by_one_second_is_refused(t: Transport) {
     );
 }
 
-fn a_token_for_asset_a_never_admits_asset_b_or_its_qualities(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn a_token_for_asset_a_never_admits_asset_b_or_its_qualities(root: Root) {
+    let srv = server_over(root, |_| {});
     let hls_a = token("/hls/aaa/", now() + 600).to_query();
     assert_eq!(srv.get(&format!("/hls/aaa/360p/seg_00000.m4s?{hls_a}")).status, 200);
     assert_refused(&srv.get(&format!("/hls/bbb/master.m3u8?{hls_a}")), "wrong_scope");
@@ -229,20 +242,21 @@ fn a_token_for_asset_a_never_admits_asset_b_or_its_qualities(t: Transport) {
     assert_eq!(srv.get(&format!("/stream/%61aa/360p?{q_a}")).status, 200);
 }
 
-fn playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another(root: Root) {
+    let srv = server_over(root, |_| {});
     let t1 = token("/hls/aaa/", now() + 600);
     let t2 = token("/hls/aaa/", now() + 700);
     let first = srv.get(&format!("/hls/aaa/360p/playlist.m3u8?{}", t1.to_query()));
     let second = srv.get(&format!("/hls/aaa/360p/playlist.m3u8?{}", t2.to_query()));
     for (resp, mine, other) in [(&first, &t1, &t2), (&second, &t2, &t1)] {
         let text = resp.text();
+        let q = mine.to_query();
         assert_eq!(
             uris(&text),
             [
-                format!("init.mp4?{}", mine.to_query()),
-                format!("seg_00000.m4s?{}", mine.to_query()),
-                format!("seg_00001.m4s?v=2&{}", mine.to_query())
+                with_query(&srv, "aaa", "init.mp4", &q),
+                with_query(&srv, "aaa", "seg_00000.m4s", &q),
+                with_query(&srv, "aaa", "seg_00001.m4s?v=2", &q)
             ]
         );
         assert!(!text.contains(&other.sig_text()));
@@ -253,11 +267,11 @@ fn playlists_carry_the_requests_own_token_and_the_cache_never_leaks_another(t: T
     // The second request was a cache hit: the cache holds the file's bytes, each response its own copy.
     assert!(srv.stats()["cache"]["hits"].as_u64().unwrap() >= 1, "{}", srv.stats());
     let master = srv.get(&format!("/hls/aaa/master.m3u8?{}", t1.to_query()));
-    assert_eq!(uris(&master.text()), [format!("360p/playlist.m3u8?{}", t1.to_query())]);
+    assert_eq!(uris(&master.text()), [with_query(&srv, "aaa", "360p/playlist.m3u8", &t1.to_query())]);
 }
 
-fn head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes(root: Root) {
+    let srv = server_over(root, |_| {});
     let t = token("/hls/aaa/", now() + 600);
     let path = format!("/hls/aaa/360p/playlist.m3u8?{}", t.to_query());
     let full = srv.get(&path);
@@ -278,11 +292,11 @@ fn head_range_and_revalidation_of_a_signed_playlist_describe_the_rewritten_bytes
     assert_eq!(srv.get_with(&other, &[("If-None-Match", etag)]).status, 200);
 }
 
-fn signed_media_is_private_unless_a_cdn_is_configured(t: Transport) {
-    let srv = server_over(t, |_| {});
+fn signed_media_is_private_unless_a_cdn_is_configured(root: Root) {
+    let srv = server_over(root, |_| {});
     let resp = srv.get(&signed("/stream/aaa", "/stream/aaa"));
     assert_eq!(resp.header("cache-control"), Some("private, max-age=31536000, immutable"));
-    let cdn = server_over(t, |c| c.auth.cdn = true);
+    let cdn = server_over(root, |c| c.auth.cdn = true);
     let resp = cdn.get(&signed("/stream/aaa", "/stream/aaa"));
     assert_eq!(resp.header("cache-control"), Some("public, max-age=31536000, immutable"));
     let playlist = cdn.get(&signed("/hls/aaa/master.m3u8", "/hls/aaa/"));
@@ -310,8 +324,8 @@ fn cors_preflights_need_no_signature() {
     assert_eq!(refused.header("access-control-allow-origin"), Some("https://app.example"));
 }
 
-fn health_and_stats_can_each_require_their_own_link(t: Transport) {
-    let srv = server_over(t, |c| {
+fn health_and_stats_can_each_require_their_own_link(root: Root) {
+    let srv = server_over(root, |c| {
         c.auth.health = true;
         c.auth.stats = true;
     });
@@ -331,7 +345,7 @@ fn signatures_switched_off_serve_openly_even_with_a_key() {
     assert_eq!(master.header("cache-control"), Some("public, max-age=5"));
 }
 
-fn links_bound_to_an_address_admit_only_that_client(t: Transport) {
+fn links_bound_to_an_address_admit_only_that_client(root: Root) {
     let bound = |ip: &str| {
         Claims {
             scope: Scope::parse("/stream/aaa").unwrap(),
@@ -342,11 +356,11 @@ fn links_bound_to_an_address_admit_only_that_client(t: Transport) {
         .sign(&Key::new(KEY.as_bytes()).unwrap())
         .to_query()
     };
-    let srv = server_over(t, |_| {});
+    let srv = server_over(root, |_| {});
     assert_eq!(srv.get(&format!("/stream/aaa?{}", bound("127.0.0.1"))).status, 200);
     assert_refused(&srv.get(&format!("/stream/aaa?{}", bound("203.0.113.7"))), "ip_mismatch");
     // Behind a proxy: the configured header is the client address, and only it.
-    let proxied = server_over(t, |c| c.auth.client_ip_header = Some(http::HeaderName::from_static("x-real-ip")));
+    let proxied = server_over(root, |c| c.auth.client_ip_header = Some(http::HeaderName::from_static("x-real-ip")));
     let path = format!("/stream/aaa?{}", bound("203.0.113.7"));
     assert_eq!(proxied.get_with(&path, &[("X-Real-IP", "203.0.113.7")]).status, 200);
     assert_refused(&proxied.get_with(&path, &[("X-Real-IP", "198.51.100.1")]), "ip_mismatch");
@@ -454,10 +468,20 @@ fn make_hls_asset(root: &Path, id: &str) {
 
 #[test]
 fn ffmpeg_decodes_a_signed_hls_asset_with_zero_refused_requests() {
-    let root = tempfile::tempdir().unwrap();
-    let id = "ffmpeg_signed_e2e";
-    make_hls_asset(root.path(), id);
-    let srv = TestServer::start(root, |c| {
+    ffmpeg_decodes_a_signed_hls_asset(Root::Local);
+}
+
+#[test]
+fn ffmpeg_decodes_a_signed_hls_asset_from_an_s3_root_with_zero_refused_requests() {
+    ffmpeg_decodes_a_signed_hls_asset(Root::S3);
+}
+
+fn ffmpeg_decodes_a_signed_hls_asset(root: Root) {
+    let dir = tempfile::tempdir().unwrap();
+    // Its own id per root: both tests share the captured access log.
+    let id = &format!("ffmpeg_signed_e2e_{root:?}").to_lowercase();
+    make_hls_asset(dir.path(), id);
+    let srv = TestServer::start_on_root(root, dir, |c| {
         c.auth = auth();
         logged(c);
     });

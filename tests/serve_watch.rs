@@ -1,7 +1,8 @@
 //! The watch page routes of `serve` over real sockets on 127.0.0.1 (no browser; `browser.rs` plays the
 //! page in chromium): `/watch/{id}` and the hashed `/player/...` files it links, HEAD, `--no-player`,
 //! and with signatures required: the player's files stay public, a signed page carries working signed
-//! media URLs (and only for its own asset), a refused page link is a 403 page in words.
+//! media URLs (and only for its own asset), a refused page link is a 403 page in words. The page's
+//! caption tracks are checked on a local and an `s3://` root (`both_roots!`).
 
 mod serve_support;
 
@@ -10,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use playtube::server::auth::AuthConfig;
 use playtube::server::player::PlayerSettings;
 use playtube::signing::{Claims, Key, Keyring, Scope};
-use serve_support::{request, Resp, TestServer, ID};
+use serve_support::{request, write, Resp, Root, TestServer, ID};
 
 const KEY: &str = "serve-watch-test-key-0123456789abcdefgh";
 
@@ -123,4 +124,49 @@ fn refused_page_link_is_a_403_page_that_says_why() {
     assert!(page_config(&r)["error"].as_str().unwrap().contains("not valid"));
     // Media routes keep the short reason code.
     assert_eq!(s.get(&format!("/stream/{ID}")).text(), "missing\n");
+}
+
+/// The test assets plus caption folders: `subs-en` and `subs-pt-BR` with a whole-file WebVTT, and
+/// `subs-de` with segments only (not offered: the progressive fallback needs the whole file).
+fn assets_with_captions() -> tempfile::TempDir {
+    let root = serve_support::assets();
+    let hls = root.path().join(ID).join("hls");
+    for lang in ["en", "pt-BR"] {
+        write(
+            &hls.join(format!("subs-{lang}/all.vtt")),
+            format!("WEBVTT\n\n00:00.000 --> 00:01.000\n{lang}\n").as_bytes(),
+        );
+        write(&hls.join(format!("subs-{lang}/playlist.m3u8")), b"#EXTM3U\n#EXT-X-ENDLIST\n");
+    }
+    write(&hls.join("subs-de/playlist.m3u8"), b"#EXTM3U\n#EXT-X-ENDLIST\n");
+    write(&hls.join("subs-de/seg_00000.vtt"), b"WEBVTT\n");
+    root
+}
+
+both_roots! {
+    fn page_offers_the_caption_tracks_that_have_a_whole_file_webvtt(root) {
+        let s = TestServer::start_on_root(root, assets_with_captions(), |_| {});
+        let page = s.get(&format!("/watch/{ID}"));
+        assert_eq!(page.status, 200);
+        let config = page_config(&page);
+        let captions: Vec<(String, String)> = config["captions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["language"].as_str().unwrap().to_owned(), c["url"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(
+            captions,
+            [
+                ("en".to_owned(), format!("/hls/{ID}/subs-en/all.vtt")),
+                ("pt-BR".to_owned(), format!("/hls/{ID}/subs-pt-BR/all.vtt")),
+            ],
+            "{config}"
+        );
+        for (lang, url) in captions {
+            let r = s.get(&url);
+            assert_eq!(r.status, 200, "{url}");
+            assert!(r.text().ends_with(&format!("{lang}\n")), "{url}: {}", r.text());
+        }
+    }
 }

@@ -3,7 +3,9 @@
 //! slices (no copy); ranges of an open file are slices of chunks held in the memory cache, or, with the
 //! cache off, read in pooled, budgeted chunks (`chunks::ChunkPool`). Every read of a file runs on the
 //! blocking pool (`blocking.rs`); the body waits for it without holding an async worker. Ranges of an
-//! object in storage are fetched chunk by chunk by the origin (`origin`), through the same cache.
+//! object in storage are fetched by the origin (`origin`) the same two ways: whole chunks through the
+//! same cache when it holds chunks, else ranged GETs charged to the same in-flight budget, so the
+//! budget bounds memory whatever the root.
 //! Every body counts the bytes it yields into `/stats` and, when dropped (finished or aborted), records
 //! the response for `/metrics` and writes the request's access-log line with the bytes actually produced.
 
@@ -48,8 +50,12 @@ pub enum Source {
         pool: Arc<ChunkPool>,
         blocking: Blocking,
     },
-    /// An object in storage, fetched chunk by chunk through the memory cache (`origin`).
-    Remote(Arc<RemoteFile>),
+    /// An object in storage, fetched by the origin: whole chunks through the memory cache when the pool
+    /// caches chunks, else budgeted ranged GETs (`origin`).
+    Remote {
+        file: Arc<RemoteFile>,
+        pool: Arc<ChunkPool>,
+    },
 }
 
 /// Bytes each response may always have in flight from its own share when the shared chunk budget is
@@ -151,9 +157,25 @@ impl Pieces {
                     return Poll::Ready(Some(Ok(slice)));
                 }
                 Source::File { file, ident, pool, blocking } => (file, *ident, pool, blocking),
-                Source::Remote(remote) => {
-                    let read = remote.read(offset, len);
-                    self.reading = Some(Box::pin(async move { read.await.map(|(bytes, hit)| (bytes, Some(hit))) }));
+                Source::Remote { file, pool } => {
+                    let (file, pool) = (Arc::clone(file), Arc::clone(pool));
+                    if pool.caches() {
+                        // Like a cached local file: a held chunk is sliced inline, a missing one is
+                        // fetched whole (once however many want it) and kept; the cache bounds it.
+                        if let Some(bytes) = file.held(offset, len) {
+                            return Poll::Ready(Some(self.advance(Ok((bytes, Some(true))))));
+                        }
+                        let read = file.read(offset, len);
+                        self.reading = Some(Box::pin(async move { read.await.map(|(bytes, hit)| (bytes, Some(hit))) }));
+                        continue;
+                    }
+                    // Cache off: the ranged GET's bytes are charged like a local chunk read.
+                    let (permit, n) = match ready!(self.poll_permit(cx, &pool, len)) {
+                        Ok(p) => p,
+                        Err(e) => return Poll::Ready(Some(self.advance(Err(e)))),
+                    };
+                    let read = file.read_charged(offset, n as u64, permit);
+                    self.reading = Some(Box::pin(async move { read.await.map(|bytes| (bytes, None)) }));
                     continue;
                 }
             };
@@ -172,42 +194,44 @@ impl Pieces {
                 }));
                 continue;
             }
-            // Cache off: charge the read to the shared budget when it has room, else to this response's
-            // own share (waiting only for this connection's own last chunk to be written).
-            let permit = match self.waiting.as_mut() {
-                Some((fut, n)) => {
-                    let n = *n;
-                    let permit = ready!(fut.as_mut().poll(cx));
-                    self.waiting = None;
-                    match permit {
-                        Ok(p) => (p, n),
-                        Err(_) => return Poll::Ready(Some(self.advance(Err(FileError::Changed)))),
-                    }
-                }
-                None => {
-                    let shared = len.min(pool.chunk_size() as u64) as usize;
-                    match Arc::clone(pool.budget()).try_acquire_many_owned(shared as u32) {
-                        Ok(p) => (p, shared),
-                        Err(_) => {
-                            let own = Arc::clone(self.own.get_or_insert_with(|| Arc::new(Semaphore::new(OWN_SHARE))));
-                            let n = len.min(OWN_SHARE.min(pool.chunk_size()) as u64) as usize;
-                            match Arc::clone(&own).try_acquire_many_owned(n as u32) {
-                                Ok(p) => (p, n),
-                                Err(_) => {
-                                    self.waiting = Some((Box::pin(own.acquire_many_owned(n as u32)), n));
-                                    continue;
-                                }
-                            }
-                        }
-                    }
-                }
-            };
-            let (permit, n) = permit;
             let (file, pool, blocking) = (Arc::clone(file), Arc::clone(pool), blocking.clone());
+            let (permit, n) = match ready!(self.poll_permit(cx, &pool, len)) {
+                Ok(p) => p,
+                Err(e) => return Poll::Ready(Some(self.advance(Err(e)))),
+            };
             self.reading = Some(Box::pin(async move {
                 let read = move || pool.read(&file, &ident, offset, n, permit).map(|bytes| (bytes, None));
                 blocking.run(read).await
             }));
+        }
+    }
+
+    /// Room for the next read of at most `len` bytes with the cache off: from the shared budget when it
+    /// has room, else from this response's own share (waiting only for this connection's own last chunk
+    /// to be written).
+    fn poll_permit(
+        &mut self,
+        cx: &mut Context<'_>,
+        pool: &ChunkPool,
+        len: u64,
+    ) -> Poll<Result<(OwnedSemaphorePermit, usize), FileError>> {
+        loop {
+            if let Some((fut, n)) = self.waiting.as_mut() {
+                let n = *n;
+                let permit = ready!(fut.as_mut().poll(cx));
+                self.waiting = None;
+                return Poll::Ready(permit.map(|p| (p, n)).map_err(|_| FileError::Changed));
+            }
+            let shared = len.min(pool.chunk_size() as u64) as usize;
+            if let Ok(p) = Arc::clone(pool.budget()).try_acquire_many_owned(shared as u32) {
+                return Poll::Ready(Ok((p, shared)));
+            }
+            let own = Arc::clone(self.own.get_or_insert_with(|| Arc::new(Semaphore::new(OWN_SHARE))));
+            let n = len.min(OWN_SHARE.min(pool.chunk_size()) as u64) as usize;
+            match Arc::clone(&own).try_acquire_many_owned(n as u32) {
+                Ok(p) => return Poll::Ready(Ok((p, n))),
+                Err(_) => self.waiting = Some((Box::pin(own.acquire_many_owned(n as u32)), n)),
+            }
         }
     }
 }

@@ -172,6 +172,22 @@ pub(super) fn read_sealed_or_plain(file: &File, offset: u64, len: usize) -> Resu
     Ok(Bytes::from(buf))
 }
 
+/// Bytes already in memory (an object or a chunk fetched from storage, about to be cached) as a sealed
+/// memfd snapshot when large enough and memfds are available, else as they are: what the cache holds
+/// goes to sockets without a copy whatever the root.
+pub(super) fn sealed_or_plain(bytes: Bytes) -> Bytes {
+    if bytes.len() < SEALED_MIN {
+        return bytes;
+    }
+    match sealed::seal(&bytes) {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::debug!(error = %e, "sealed copy unavailable; keeping the bytes in memory");
+            bytes
+        }
+    }
+}
+
 /// `pread` until `buf` is full; a short file (truncated under us) is an error, never a short body.
 pub(super) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> Result<(), FileError> {
     let mut done = 0;

@@ -298,7 +298,7 @@ fn source_of(shared: &Shared, found: &Found) -> Source {
             pool: Arc::clone(&shared.pool),
             blocking: shared.blocking.clone(),
         },
-        FoundSource::Remote(remote) => Source::Remote(Arc::clone(remote)),
+        FoundSource::Remote(remote) => Source::Remote { file: Arc::clone(remote), pool: Arc::clone(&shared.pool) },
     }
 }
 

@@ -165,7 +165,7 @@ pub struct Caption {
 }
 
 /// Limit on subtitle folders listed for one page (bounds the directory scan and the page size).
-const MAX_CAPTION_TRACKS: usize = 32;
+pub const MAX_CAPTION_TRACKS: usize = 32;
 
 /// Which of an asset's files exist: the page offers only those (checked on disk, or by the origin in
 /// object storage).

@@ -3,6 +3,7 @@
 //! on stderr collected line by line so the test can count what the server answered and with which
 //! status. Killed by its PID on drop.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -22,12 +23,17 @@ pub struct Served {
 impl Served {
     /// `playtube serve --root ROOT --addr 127.0.0.1:0 --log-format json ARGS` with only `env` set.
     pub fn start(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
+        Served::start_at(root.as_os_str(), root, args, env)
+    }
+
+    /// As [`start`](Self::start) with any `--root` (`s3://bucket/prefix`), run in `home`.
+    pub fn start_at(root: &OsStr, home: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("playtube"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", root)
+            .env("HOME", home)
             .env("NO_COLOR", "1")
-            .current_dir(root)
+            .current_dir(home)
             .arg("serve")
             .arg("--root")
             .arg(root)

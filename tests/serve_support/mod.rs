@@ -101,6 +101,35 @@ macro_rules! every_root_and_transport {
     };
 }
 
+/// For each named `fn NAME(root: Root)`, a module `NAME` with the tests `local`, `s3`, `tls_http1` and
+/// `http2` (the local root over plain HTTP/1.1, the same files published to a Garage, and the local
+/// root over HTTP/1.1-over-TLS and HTTP/2): the list form of [`every_root_and_transport!`], for tests
+/// written as plain functions.
+#[macro_export]
+macro_rules! over_every_root_and_transport {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::serve_support::Root;
+            #[test]
+            fn local() {
+                super::$name(Root::Local)
+            }
+            #[test]
+            fn s3() {
+                super::$name(Root::S3)
+            }
+            #[test]
+            fn tls_http1() {
+                super::$name(Root::LocalTls)
+            }
+            #[test]
+            fn http2() {
+                super::$name(Root::LocalH2)
+            }
+        }
+    )*};
+}
+
 /// The published copy of an assets root: keeps the Garage running while the server uses it.
 pub struct Published {
     pub garage: std::sync::Arc<storage_support::Garage>,
@@ -258,6 +287,31 @@ impl TestServer {
             }
             _ => bytes,
         }
+    }
+
+    /// `uri` as a playlist of asset `id` carries it: unchanged from a local root, pinned to the
+    /// published version (`?v=`) from an `s3://` root.
+    pub fn pinned(&self, id: &str, uri: &str) -> String {
+        match &self.published {
+            Some(p) => {
+                let version = playtube::layout::VersionId::parse(&p.versions[id]).unwrap();
+                server::origin::pin::pin(uri, &version)
+            }
+            None => uri.to_owned(),
+        }
+    }
+
+    /// Where the assets are, as `--root` takes it: the local folder, or `s3://bucket/prefix`.
+    pub fn root_arg(&self) -> std::ffi::OsString {
+        match &self.published {
+            Some(p) => format!("s3://{}/{}", p.bucket, p.prefix).into(),
+            None => self.root.path().as_os_str().to_owned(),
+        }
+    }
+
+    /// The environment a `playtube` process needs to read this server's root (Garage's, for `s3://`).
+    pub fn root_env(&self) -> Vec<(&'static str, String)> {
+        self.published.as_ref().map(|p| p.garage.env()).unwrap_or_default()
     }
 
     pub fn path(&self, rel: &str) -> std::path::PathBuf {

@@ -3,7 +3,10 @@
 //! HTTP: it resolves which published version of an asset is current (the pointer object written last
 //! by `playtube publish`, see `storage`), finds an object's validators, and fetches bytes — whole small
 //! objects (playlists, segments, posters) in one GET, large ones (MP4s) in `VIDEO_CHUNK_SIZE` ranged
-//! GETs — through the server's memory cache. It does not decide Range or preconditions (`handler`).
+//! GETs — through the server's memory cache; with the cache off, a large object's ranges are ranged
+//! GETs whose bytes hold a share of the server's in-flight chunk budget (`body.rs` charges them like
+//! local chunk reads). It does not decide Range or preconditions (`handler`). For the watch page it
+//! says which files a version has, listing its caption folders once per version.
 //!
 //! Versions: an asset's pointer is resolved once per request and every object of that request comes
 //! from that version. Playlists are served pinned to it (`pin.rs`: `?v=<version>` on relative URIs), so
@@ -12,7 +15,8 @@
 //!
 //! Caching: objects under a version prefix are immutable; an object's identity for the memory cache is
 //! (its key, its ETag), so a replaced object is never served stale, and chunk reads send `If-Match`
-//! with the ETag the response started with. Pointers are trusted for `pointer_ttl`, object metadata
+//! with the ETag the response started with. What is cached is kept in sealed memfds, as a local root's
+//! cached files are, so warm bytes go to sockets with `sendfile` under high concurrency. Pointers are trusted for `pointer_ttl`, object metadata
 //! for `meta_ttl`, both in bounded maps; concurrent misses of one pointer, object or chunk share one
 //! storage request (`flight.rs`).
 //!
@@ -39,13 +43,14 @@ use http::StatusCode;
 use object_store::path::Path as ObjectPath;
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStoreExt};
 use sha2::{Digest, Sha256};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::cache::{Cache, CacheOutcome};
-use super::files::{Found, FoundSource};
+use super::files::{self, Found, FoundSource};
 use super::identity::{FileError, FileMeta, Identity};
 use super::mime::Kind;
 use super::player::AssetFiles;
-use crate::layout::{AssetId, VersionId};
+use crate::layout::{self, AssetId, Quality, VersionId};
 use crate::storage::{self, Store};
 
 pub use pin::VERSION_PARAM;
@@ -184,6 +189,9 @@ impl From<Miss> for FileError {
 struct Current {
     version: VersionId,
     retired: Vec<VersionId>,
+    /// The version's caption folders, listed on the first page view and kept for as long as the
+    /// pointer names this version (a refresh that finds the same version carries them over).
+    captions: Arc<tokio::sync::OnceCell<Vec<Quality>>>,
 }
 
 /// An object's validators as the server renders them, plus its storage ETag for `If-Match`.
@@ -266,6 +274,7 @@ impl std::fmt::Debug for Origin {
 }
 
 type ChunkFuture = Pin<Box<dyn Future<Output = Result<(Bytes, bool), FileError>> + Send>>;
+type RangeFuture = Pin<Box<dyn Future<Output = Result<Bytes, FileError>> + Send>>;
 
 /// A large object being streamed: what a response body needs to fetch its chunks.
 #[derive(Debug)]
@@ -285,6 +294,39 @@ impl RemoteFile {
     pub fn read(self: &Arc<Self>, offset: u64, len: u64) -> ChunkFuture {
         let this = Arc::clone(self);
         Box::pin(async move { this.origin.chunk(&this, offset, len).await })
+    }
+
+    /// The bytes of `offset..offset+len` cut at the end of their chunk when that chunk is in the memory
+    /// cache right now (no request; counted as a hit).
+    pub fn held(&self, offset: u64, len: u64) -> Option<Bytes> {
+        let chunk = self.origin.chunk_size;
+        let index = offset / chunk;
+        let bytes = self.origin.cache.held(&self.object.meta.ident, index)?;
+        let from = (offset - index * chunk) as usize;
+        let to = (from as u64 + len).min(bytes.len() as u64) as usize;
+        (from < to).then(|| bytes.slice(from..to))
+    }
+
+    /// Exactly `offset..offset+len` in one ranged GET (with `If-Match`), not cached: the bytes hold
+    /// `permit` (a share of the server's in-flight chunk budget) until they are written and dropped.
+    pub fn read_charged(self: &Arc<Self>, offset: u64, len: u64, permit: OwnedSemaphorePermit) -> RangeFuture {
+        let this = Arc::clone(self);
+        Box::pin(async move {
+            let bytes = this.origin.range(&this, offset, len).await?;
+            Ok(Bytes::from_owner(Charged { bytes, _permit: permit }))
+        })
+    }
+}
+
+/// Bytes fetched from storage, holding their share of the in-flight budget until dropped.
+struct Charged {
+    bytes: Bytes,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl AsRef<[u8]> for Charged {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -341,9 +383,15 @@ impl Origin {
                 Err(Miss::Origin(e)) => return self.pointers.get_stale(id).ok_or(Miss::Origin(e)),
                 Err(e) => return Err(e),
             };
+            let known = self.pointers.get_stale(id).flatten();
             let current = got.and_then(|(p, _)| {
                 let retired = p.retired.iter().filter_map(|r| VersionId::parse(&r.version)).collect();
-                p.version_id().map(|version| Arc::new(Current { version, retired }))
+                let version = p.version_id()?;
+                let captions = match &known {
+                    Some(k) if k.version == version => Arc::clone(&k.captions),
+                    _ => Arc::default(),
+                };
+                Some(Arc::new(Current { version, retired, captions }))
             });
             self.pointers.insert(id.clone(), current.clone(), self.config.pointer_ttl);
             Ok(current)
@@ -395,8 +443,10 @@ impl Origin {
         self.head_flights.run(&key, fetch).await.0
     }
 
-    /// A whole object of at most `limit` bytes in one GET (its metadata is remembered too).
-    async fn get_whole(&self, key: &str, limit: u64) -> Result<(Object, Bytes), Miss> {
+    /// A whole object of at most `limit` bytes in one GET (its metadata is remembered too); with `seal`,
+    /// its bytes in a sealed memfd (`files::sealed_or_plain`), so that once cached they go to sockets
+    /// with `sendfile` like a local root's cached files.
+    async fn get_whole(&self, key: &str, limit: u64, seal: bool) -> Result<(Object, Bytes), Miss> {
         let key = key.to_owned();
         let fetch = || async {
             let path = ObjectPath::from(key.as_str());
@@ -413,7 +463,7 @@ impl Origin {
                         if bytes.len() as u64 != object.meta.len() {
                             return Err(Miss::Changed);
                         }
-                        Ok((object, bytes))
+                        Ok((object, if seal { files::sealed_or_plain(bytes) } else { bytes }))
                     },
                     |(_, b)| b.len() as u64,
                 )
@@ -455,7 +505,7 @@ impl Origin {
                 }
             }
             let limit = if kind == Kind::Playlist { MAX_PLAYLIST_BYTES } else { self.cache.max_entry() };
-            match self.get_whole(&key, limit).await {
+            match self.get_whole(&key, limit, use_cache && kind != Kind::Playlist).await {
                 Ok((object, bytes)) => {
                     let bytes = if kind == Kind::Playlist {
                         Bytes::from(pin::pin(&String::from_utf8_lossy(&bytes), &version))
@@ -511,12 +561,14 @@ impl Origin {
                             |b| b.len() as u64,
                         )
                         .await;
-                    if let Ok(bytes) = &got {
-                        if self.cache.enabled() {
+                    match got {
+                        Ok(bytes) if self.cache.enabled() => {
+                            let bytes = files::sealed_or_plain(bytes);
                             self.cache.keep_chunk(ident, index, bytes.clone());
+                            Ok(bytes)
                         }
+                        got => got,
                     }
-                    got
                 };
                 let (got, ran) = self.chunk_flights.run(&(ident, index), fetch).await;
                 (got?, !ran)
@@ -528,6 +580,34 @@ impl Origin {
             return Err(FileError::Changed);
         }
         Ok((bytes.slice(from..to), hit))
+    }
+
+    /// `offset..offset+len` of a large object in one ranged GET with `If-Match`, outside the cache.
+    async fn range(&self, file: &RemoteFile, offset: u64, len: u64) -> Result<Bytes, FileError> {
+        let end = offset.saturating_add(len).min(file.object.meta.ident.len);
+        if offset >= end {
+            return Err(FileError::Changed);
+        }
+        let path = ObjectPath::from(file.key.as_str());
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(offset..end)),
+            if_match: file.object.e_tag.clone(),
+            ..GetOptions::default()
+        };
+        let got = self
+            .call(
+                async {
+                    let result = self.store.inner().get_opts(&path, options).await;
+                    let bytes = result.map_err(Miss::of_store)?.bytes().await.map_err(Miss::of_store)?;
+                    if bytes.len() as u64 != end - offset {
+                        return Err(Miss::Changed);
+                    }
+                    Ok(bytes)
+                },
+                |b| b.len() as u64,
+            )
+            .await;
+        Ok(got?)
     }
 
     /// Whether storage answers (cached for a second; one probe however many callers).
@@ -572,17 +652,55 @@ impl Origin {
         let key = |rel: &Path| self.store.objects().object(id, &current.version, rel);
         let (master, stream, thumb) = (key(&asset.hls_master()), key(&asset.stream()), key(&asset.thumb()));
         let board = key(&asset.storyboard_index());
-        let (hls, stream, poster, storyboard) =
-            tokio::join!(self.head(&master), self.head(&stream), self.head(&thumb), self.head(&board));
-        // Caption folders would need a listing per page view; the page offers the HLS subtitle
-        // renditions through the master playlist instead.
+        let (hls, stream, poster, storyboard, captions) = tokio::join!(
+            self.head(&master),
+            self.head(&stream),
+            self.head(&thumb),
+            self.head(&board),
+            self.captions(id, &current)
+        );
         Ok(AssetFiles {
             exists: true,
             hls: hls?.is_some(),
             stream: stream?.is_some(),
             poster: poster?.is_some(),
             storyboard: storyboard?.is_some(),
-            captions: Vec::new(),
+            captions: captions?,
         })
+    }
+
+    /// The version's `hls/subs-<lang>/` folders holding a whole-file WebVTT, sorted, at most
+    /// [`MAX_CAPTION_TRACKS`](super::player::MAX_CAPTION_TRACKS): one delimiter listing of `hls/` and
+    /// a HEAD per folder, once per version (a failure is not kept, the next page view tries again).
+    async fn captions(&self, id: &AssetId, current: &Current) -> Result<Vec<Quality>, Miss> {
+        let list = || async {
+            let asset = layout::AssetDir::relative();
+            let hls = ObjectPath::from(self.store.objects().object(id, &current.version, &asset.hls_dir()));
+            let listed = self
+                .call(async { self.store.inner().list_with_delimiter(Some(&hls)).await.map_err(Miss::of_store) }, |_| 0)
+                .await?;
+            let mut folders: Vec<Quality> = listed
+                .common_prefixes
+                .iter()
+                .filter_map(|p| p.filename())
+                .filter(|name| name.starts_with(layout::SUBTITLES_DIR_PREFIX))
+                .filter_map(|name| Quality::parse(name).ok())
+                .collect();
+            folders.sort();
+            folders.truncate(super::player::MAX_CAPTION_TRACKS);
+            let keys: Vec<String> = folders
+                .iter()
+                .map(|q| self.store.objects().object(id, &current.version, &asset.subtitles_file(q)))
+                .collect();
+            let found = futures_util::future::join_all(keys.iter().map(|k| self.head(k))).await;
+            let mut out = Vec::with_capacity(folders.len());
+            for (folder, head) in folders.into_iter().zip(found) {
+                if head?.is_some() {
+                    out.push(folder);
+                }
+            }
+            Ok::<_, Miss>(out)
+        };
+        current.captions.get_or_try_init(list).await.cloned()
     }
 }

@@ -11,8 +11,10 @@
 //! and then sealed against writing, shrinking and growing (`F_SEAL_WRITE | F_SEAL_SHRINK |
 //! F_SEAL_GROW | F_SEAL_SEAL`). No process, including this one, can change or truncate it afterwards,
 //! so the mapping can neither change under a response nor raise SIGBUS, and the pages `sendfile` hands
-//! to the socket stay the bytes of one version. This is the one module that needs `unsafe`: the
-//! `mmap` call. It does not decide what is cached (`cache.rs`) nor check identities (`files.rs`, `chunks.rs`).
+//! to the socket stay the bytes of one version. Bytes already in memory (chunks and objects fetched from
+//! object storage) are sealed the same way ([`seal`]) so they go out without a copy too. This is the
+//! one module that needs `unsafe`: the `mmap` call. It does not decide what is cached (`cache.rs`) nor
+//! check identities (`files.rs`, `chunks.rs`).
 
 #![allow(unsafe_code)]
 
@@ -73,16 +75,37 @@ pub fn copy(src: &File, offset: u64, len: usize) -> io::Result<Option<Bytes>> {
             Err(e) => return Err(e.into()),
         }
     }
+    seal_and_map(memfd, len).map(Some)
+}
+
+/// Copy `bytes` (fetched from object storage, say) into a new sealed memfd and return them as `Bytes`
+/// that [`poll_send`] sends without a copy, like [`copy`] does for a file's bytes. Errors when memfds
+/// are unavailable, so the caller can keep the plain bytes.
+pub fn seal(bytes: &[u8]) -> io::Result<Bytes> {
+    if bytes.is_empty() {
+        return Ok(Bytes::new());
+    }
+    let fd = rustix::fs::memfd_create("playtube-chunk", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+    let mut memfd = File::from(fd);
+    io::Write::write_all(&mut memfd, bytes)?;
+    seal_and_map(memfd, bytes.len())
+}
+
+/// Seal a filled memfd of `len` bytes, map it read-only and register the mapping for [`poll_send`].
+fn seal_and_map(memfd: File, len: usize) -> io::Result<Bytes> {
     rustix::fs::fcntl_add_seals(&memfd, SealFlags::WRITE | SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
     // SAFETY: the memfd is sealed against writes, shrinking and growing (checked by the kernel for
     // every process, this one included), so the mapped bytes can never change and never go away while
     // mapped: no aliasing writes, no SIGBUS.
     let map = unsafe { memmap2::Mmap::map(&memfd)? };
+    if map.len() != len {
+        return Err(io::Error::other("sealed memfd has an unexpected length"));
+    }
     let start = map.as_ptr() as usize;
     if let Ok(mut mapped) = MAPPED.write() {
         mapped.insert(start, (len, Arc::new(memfd)));
     }
-    Ok(Some(Bytes::from_owner(Sealed { map })))
+    Ok(Bytes::from_owner(Sealed { map }))
 }
 
 /// The sealed memfd that `ptr` points into, and the offset of `ptr` in it.
@@ -142,6 +165,20 @@ mod tests {
         let start = bytes.as_ptr();
         drop((bytes, memfd));
         assert!(find(start).is_none(), "unregistered when dropped");
+    }
+
+    #[test]
+    fn sealed_bytes_hold_a_copy_and_are_registered_for_sendfile() {
+        let src: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let bytes = seal(&src).unwrap();
+        assert_eq!(&bytes[..], &src[..]);
+        let (memfd, at) = find(bytes[70_000..].as_ptr()).expect("registered");
+        assert_eq!(at, 70_000);
+        assert!((&*memfd).write_all(b"x").is_err(), "sealed against writing");
+        let start = bytes.as_ptr();
+        drop((bytes, memfd));
+        assert!(find(start).is_none(), "unregistered when dropped");
+        assert!(seal(b"").unwrap().is_empty());
     }
 
     #[test]
