@@ -9,12 +9,12 @@ mod common;
 mod serve_support;
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serve_support::*;
 
@@ -85,55 +85,8 @@ http {{
     )
 }
 
-struct Nginx {
-    child: Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_nginx(upstreams: &[SocketAddr]) -> Nginx {
-    let nginx = common::required_tool("nginx", "nginx-light");
-    for _ in 0..5 {
-        let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let conf = dir.path().join("nginx.conf");
-        std::fs::write(&conf, nginx_config(dir.path(), port, upstreams)).unwrap();
-        let mut child = Command::new(&nginx)
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(&conf)
-            .arg("-e")
-            .arg(dir.path().join("error.log"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn nginx");
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
-                if log.contains("Address already in use") {
-                    break;
-                }
-                panic!("nginx exited with {status}: {log}");
-            }
-            if TcpStream::connect(addr).is_ok() {
-                return Nginx { child, addr, _dir: dir };
-            }
-            assert!(Instant::now() < deadline, "nginx did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    panic!("no free port for nginx after 5 attempts");
+fn start_nginx(upstreams: &[SocketAddr]) -> common::nginx::Nginx {
+    common::nginx::start(|dir, port| nginx_config(dir, port, upstreams))
 }
 
 /// A `playtube serve --root s3://…` process.

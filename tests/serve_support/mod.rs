@@ -63,59 +63,41 @@ pub enum Root {
     LocalH2,
 }
 
-/// Write each test once and run it against both roots: `both_roots! { fn name(root) { ... } }` makes
-/// the tests `name::local` and `name::s3`.
+/// Run each test once per setup: `on_setups!([local: Local, s3: S3] fn name(root) { ... })` makes the
+/// tests `name::local` and `name::s3`. The two lists below are the ones the suites use.
+#[macro_export]
+macro_rules! on_setups {
+    (@one [$($test:ident: $setup:ident),*] $(#[$meta:meta])* fn $name:ident($root:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[$meta])*
+            fn run($root: Root) $body
+            $(
+                #[test]
+                fn $test() {
+                    run(Root::$setup)
+                }
+            )*
+        }
+    };
+    ($setups:tt $( $(#[$meta:meta])* fn $name:ident($root:ident) $body:block )*) => {
+        $( $crate::on_setups!(@one $setups $(#[$meta])* fn $name($root) $body); )*
+    };
+}
+
+/// Write each test once and run it against both roots: the tests `name::local` and `name::s3`.
 #[macro_export]
 macro_rules! both_roots {
-    ($( $(#[$meta:meta])* fn $name:ident($root:ident) $body:block )*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-                $(#[$meta])*
-                fn run($root: Root) $body
-                #[test]
-                fn local() {
-                    run(Root::Local)
-                }
-                #[test]
-                fn s3() {
-                    run(Root::S3)
-                }
-            }
-        )*
-    };
+    ($($tests:tt)*) => { $crate::on_setups!([local: Local, s3: S3] $($tests)*); };
 }
 
 /// Like `both_roots!`, plus the local root over HTTP/1.1-over-TLS and HTTP/2: the tests `name::local`,
 /// `name::s3`, `name::tls_http1` and `name::http2`.
 #[macro_export]
 macro_rules! every_root_and_transport {
-    ($( $(#[$meta:meta])* fn $name:ident($root:ident) $body:block )*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-                $(#[$meta])*
-                fn run($root: Root) $body
-                #[test]
-                fn local() {
-                    run(Root::Local)
-                }
-                #[test]
-                fn s3() {
-                    run(Root::S3)
-                }
-                #[test]
-                fn tls_http1() {
-                    run(Root::LocalTls)
-                }
-                #[test]
-                fn http2() {
-                    run(Root::LocalH2)
-                }
-            }
-        )*
+    ($($tests:tt)*) => {
+        $crate::on_setups!([local: Local, s3: S3, tls_http1: LocalTls, http2: LocalH2] $($tests)*);
     };
 }
 
