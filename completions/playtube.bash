@@ -540,7 +540,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__hls)
-            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --from-renditions --config --json --quiet --verbose --color --help --version"
+            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --allow-partial --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --from-renditions --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -680,7 +680,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__prepare)
-            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --config --json --quiet --verbose --color --help --version"
+            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --allow-partial --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,7 +867,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__renditions)
-            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --config --json --quiet --verbose --color --help --version"
+            opts="-o -j -q -v -h -V --out --id --qualities --jobs --preset --force --allow-partial --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

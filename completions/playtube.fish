@@ -80,6 +80,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l color -
 always\t''
 never\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l allow-partial -d 'Build from a source that ends before the duration it declares (damaged or truncated), keeping what could be read; the shortfall is a warning recorded in meta.json and the JSON result as `partial_source`. Without it such a source is an error naming the file (exit 1)'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s q -l quiet -d 'Print nothing but errors; no progress bars'
 complete -c playtube -n "__fish_playtube_using_subcommand renditions" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'
@@ -101,6 +102,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand hls" -l color -d 'When
 always\t''
 never\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand hls" -l allow-partial -d 'Build from a source that ends before the duration it declares (damaged or truncated), keeping what could be read; the shortfall is a warning recorded in meta.json and the JSON result as `partial_source`. Without it such a source is an error naming the file (exit 1)'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l no-sidecar-subtitles -d 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l no-storyboard -d 'Do not draw scrub-preview sprite sheets (hls/storyboard/)'
 complete -c playtube -n "__fish_playtube_using_subcommand hls" -l from-renditions -d 'Segment the asset\'s existing renditions (ASSETS/<id>/renditions/*.mp4) by stream copy, no re-encode. INPUT may then be the source file or the asset folder'
@@ -125,6 +127,7 @@ complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l color -d '
 always\t''
 never\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l force -d 'Rebuild assets that are already finished (they are skipped otherwise)'
+complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l allow-partial -d 'Build from a source that ends before the duration it declares (damaged or truncated), keeping what could be read; the shortfall is a warning recorded in meta.json and the JSON result as `partial_source`. Without it such a source is an error naming the file (exit 1)'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l no-sidecar-subtitles -d 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l no-storyboard -d 'Do not draw scrub-preview sprite sheets (hls/storyboard/)'
 complete -c playtube -n "__fish_playtube_using_subcommand prepare" -l json -d 'Print machine-readable JSON on stdout instead of tables'

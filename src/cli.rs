@@ -158,6 +158,12 @@ pub struct TranscodeArgs {
     /// Rebuild assets that are already finished (they are skipped otherwise).
     #[arg(long)]
     pub force: bool,
+
+    /// Build from a source that ends before the duration it declares (damaged or truncated), keeping
+    /// what could be read; the shortfall is a warning recorded in meta.json and the JSON result as
+    /// `partial_source`. Without it such a source is an error naming the file (exit 1).
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 /// HLS package flags shared by hls and prepare: segments, audio languages, subtitles, storyboard.

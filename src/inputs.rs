@@ -1,7 +1,9 @@
 //! Batch inputs: expand the paths given on the command line (files and directories, walked
 //! recursively) into a sorted list of media files. Problems with single entries (a symlink loop, an
 //! unreadable folder, a missing path, a folder with no media) are collected as per-entry errors, never
-//! fatal, so a batch keeps going with everything else.
+//! fatal, so a batch keeps going with everything else. File names need not be UTF-8 (legal on Linux,
+//! common in uploads from old systems): the real bytes are kept for I/O, and [`lossy`] gives the
+//! display form (invalid bytes as U+FFFD) that messages and JSON carry.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,23 @@ impl std::fmt::Display for InputError {
 pub struct Batch {
     pub files: Vec<PathBuf>,
     pub errors: Vec<InputError>,
+}
+
+/// Serialise a path in its display form (lossy UTF-8) instead of failing on a name that is not
+/// UTF-8, as serde's own `Path` impl does: `#[serde(serialize_with = "crate::inputs::lossy::path")]`.
+pub mod lossy {
+    use std::path::Path;
+
+    pub fn path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&path.to_string_lossy())
+    }
+
+    pub fn option<S: serde::Serializer, P: AsRef<Path>>(path: &Option<P>, s: S) -> Result<S::Ok, S::Error> {
+        match path {
+            Some(p) => s.serialize_some(&p.as_ref().to_string_lossy()),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 pub fn is_media_path(path: &Path) -> bool {

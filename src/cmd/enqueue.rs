@@ -62,6 +62,8 @@ pub fn run(settings: &Settings, args: &EnqueueArgs) -> anyhow::Result<Code> {
         no_sidecars: seg.no_sidecar_subtitles,
         no_storyboard: seg.no_storyboard,
         storyboard_interval: seg.storyboard_interval,
+        // Jobs do not carry --allow-partial: a partly readable source fails its job, naming the file.
+        allow_partial: false,
     };
     crate::config::pipeline::asset_plan(settings, &flags, Products::ALL, StreamCopy::WhenWebPlayable)?;
     let mut subtitles = Vec::new();

@@ -21,8 +21,10 @@ const MP4_EXTENSIONS: &[&str] = &["mp4", "m4v", "m4a", "mov"];
 /// What is printed for one file.
 #[derive(Debug, Serialize)]
 pub struct FaststartReport {
+    #[serde(serialize_with = "crate::inputs::lossy::path")]
     pub input: PathBuf,
     /// Where the result is; equal to `input` for --in-place.
+    #[serde(serialize_with = "crate::inputs::lossy::path")]
     pub output: PathBuf,
     /// `rewritten`, `already_faststart` or `fragmented`.
     pub outcome: &'static str,

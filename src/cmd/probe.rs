@@ -23,6 +23,7 @@ pub struct ProbeReport {
     #[serde(flatten)]
     pub info: MediaInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::inputs::lossy::option")]
     pub thumbnail: Option<PathBuf>,
 }
 

@@ -58,9 +58,11 @@ impl Status {
 /// One asset's result (`--json` prints a list of these).
 #[derive(Debug, Serialize)]
 pub struct AssetResult {
+    #[serde(serialize_with = "crate::inputs::lossy::path")]
     pub input: PathBuf,
     pub id: String,
     pub status: Status,
+    #[serde(serialize_with = "crate::inputs::lossy::path")]
     pub dir: PathBuf,
     /// Source duration in seconds.
     pub duration: Option<f64>,
@@ -70,6 +72,9 @@ pub struct AssetResult {
     pub hls: Option<HlsOut>,
     /// Audio languages, captions and the storyboard of the HLS package (as in meta.json).
     pub media: crate::pipeline::media_package::MediaListing,
+    /// Built from a source only partly readable (`--allow-partial`), as in meta.json.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_source: Option<crate::pipeline::completeness::PartialSource>,
 }
 
 #[derive(Debug, Serialize)]
@@ -126,6 +131,7 @@ pub fn run(
         no_sidecars: segments.is_some_and(|s| s.no_sidecar_subtitles),
         no_storyboard: segments.is_some_and(|s| s.no_storyboard),
         storyboard_interval: segments.and_then(|s| s.storyboard_interval),
+        allow_partial: args.allow_partial,
     };
     // Every setting is resolved (and a bad one reported, exit 2) before any input is touched.
     let (plan, jobs_setting) =
@@ -237,8 +243,9 @@ fn fetch_remote_inputs(
     let mut options = None;
     for (i, input) in raw.iter().enumerate() {
         let location = match Location::parse(&input.to_string_lossy()) {
-            Ok(Location::Local(path)) => {
-                local.push(path);
+            // The path as given: its lossy text form would lose a file name that is not UTF-8.
+            Ok(Location::Local(_)) => {
+                local.push(input.clone());
                 continue;
             }
             Ok(remote) => remote,
@@ -346,6 +353,7 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
         renditions: built.renditions,
         hls: built.hls,
         media: built.media,
+        partial_source: built.partial_source,
     };
     let nothing = asset::BuiltAsset::nothing;
     if !ctx.force {
@@ -387,7 +395,13 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
             }
         }
     };
-    let mut built = asset::build(&ctx.plan, source, &ctx.tools, staging.path(), &mut on_event)?;
+    let mut built = asset::build(&ctx.plan, source, &ctx.tools, staging.path(), &mut on_event).map_err(|e| {
+        if e.is_partial_source() {
+            anyhow::anyhow!("{e}; --allow-partial builds the asset from the readable part")
+        } else {
+            e.into()
+        }
+    })?;
     let committed = Instant::now();
     let outputs = match remote {
         None => {
@@ -402,6 +416,9 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
     };
     built.timings.commit = committed.elapsed().as_secs_f64();
     built.timings.total = started.elapsed().as_secs_f64();
+    if let Some(p) = &built.partial_source {
+        ctx.bars.suspend(|| ctx.output.warn(format_args!("{}: {p} (built anyway: --allow-partial)", input.display())));
+    }
     for line in &built.skipped {
         ctx.bars.suspend(|| ctx.output.warn(format_args!("{}: {line}", input.display())));
     }

@@ -279,6 +279,8 @@ fn job_plan(settings: &Settings, job: &Job) -> anyhow::Result<AssetPlan> {
         no_sidecars: b.no_sidecar_subtitles,
         no_storyboard: b.no_storyboard,
         storyboard_interval: b.storyboard_interval,
+        // Jobs do not carry --allow-partial: a partly readable source fails its job, naming the file.
+        allow_partial: false,
     };
     let (plan, _) = crate::config::pipeline::asset_plan(settings, &flags, Products::ALL, StreamCopy::WhenWebPlayable)
         .map_err(|e| anyhow::anyhow!("the job's settings: {}", e.message))?;

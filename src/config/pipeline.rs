@@ -72,6 +72,8 @@ pub struct PipelineFlags {
     pub no_storyboard: bool,
     /// `--storyboard-interval SECONDS`.
     pub storyboard_interval: Option<f64>,
+    /// `--allow-partial`: build from a source only partly readable, with a recorded warning.
+    pub allow_partial: bool,
 }
 
 /// Tracks and storyboard settings: flags over playtube.toml over defaults.
@@ -199,6 +201,7 @@ pub fn asset_plan(
         thumbnail_at: At::default(),
         tracks,
         storyboard,
+        allow_partial: flags.allow_partial,
     };
     Ok((plan, p.jobs))
 }

@@ -20,6 +20,7 @@ use crate::layout::{
     master_path, rendition_path, AssetDir, Quality, SegmentType, HLS_DIR, META_FILE, RENDITIONS_DIR, STREAM_FILE,
     THUMB_FILE,
 };
+use crate::pipeline::completeness::{self, PartialSource, PartialSourceError};
 use crate::pipeline::encode::{self, AudioOut, EncodePlan, HlsOptions, Remux, SegmentPlan, StoryboardOut};
 use crate::pipeline::ladder::{self, Rendition, Rung, SourceShape};
 use crate::pipeline::media_groups::Groups;
@@ -105,6 +106,10 @@ pub struct AssetPlan {
     pub tracks: TrackOptions,
     /// Scrub previews in the HLS package, drawn in the encode's own run; `None` for none.
     pub storyboard: Option<StoryboardOptions>,
+    /// Build from a source that ends before the duration it declares (a damaged or truncated file),
+    /// recording [`BuiltAsset::partial_source`] and meta.json's `partial_source`; otherwise such a
+    /// source is refused with a [`PartialSourceError`].
+    pub allow_partial: bool,
 }
 
 impl AssetPlan {
@@ -187,6 +192,8 @@ pub struct BuiltAsset {
     pub problems: Vec<String>,
     /// Tracks left out on purpose (image-based subtitles, audio not in --audio-languages).
     pub skipped: Vec<String>,
+    /// Built from a source only partly readable (only with [`AssetPlan::allow_partial`]).
+    pub partial_source: Option<PartialSource>,
 }
 
 impl BuiltAsset {
@@ -200,6 +207,7 @@ impl BuiltAsset {
             media: MediaListing::default(),
             problems: Vec::new(),
             skipped: Vec::new(),
+            partial_source: None,
         }
     }
 }
@@ -211,6 +219,8 @@ struct Meta<'a> {
     info: &'a MediaInfo,
     #[serde(flatten)]
     media: &'a MediaListing,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partial_source: Option<&'a PartialSource>,
 }
 
 /// The step of a build that failed.
@@ -234,8 +244,9 @@ pub enum AssetError {
     /// Ctrl-C or SIGTERM: ffmpeg was stopped; the staging folder is left for the caller to drop.
     #[error("interrupted")]
     Interrupted(#[source] crate::exit::Interrupted),
-    #[error("{source:#}")]
-    Failed { step: Step, source: anyhow::Error },
+    /// `cause` carries the whole chain in its message (not a `source`, which would print it twice).
+    #[error("{cause:#}")]
+    Failed { step: Step, cause: anyhow::Error },
 }
 
 impl AssetError {
@@ -244,7 +255,7 @@ impl AssetError {
         if err.chain().any(|c| c.downcast_ref::<crate::exit::Interrupted>().is_some()) {
             return AssetError::Interrupted(crate::exit::Interrupted);
         }
-        AssetError::Failed { step, source: err }
+        AssetError::Failed { step, cause: err }
     }
 
     /// The step that failed (`None` when interrupted).
@@ -253,6 +264,16 @@ impl AssetError {
             AssetError::Interrupted(_) => None,
             AssetError::Failed { step, .. } => Some(*step),
         }
+    }
+
+    /// The source was refused as only partly readable: it ends before its declared duration, or
+    /// (an MP4) is cut short. [`AssetPlan::allow_partial`] would build it.
+    pub fn is_partial_source(&self) -> bool {
+        let AssetError::Failed { cause, .. } = self else { return false };
+        cause.chain().any(|e| {
+            e.downcast_ref::<PartialSourceError>().is_some()
+                || e.downcast_ref::<probe::ProbeError>().is_some_and(probe::ProbeError::is_truncated)
+        })
     }
 }
 
@@ -376,7 +397,8 @@ fn encode_source(
     let t = Instant::now();
     let source = || -> anyhow::Result<_> {
         let abs = std::path::absolute(input).with_context(|| format!("resolving {}", input.display()))?;
-        let info = probe::probe(tools, &abs)?;
+        let info =
+            if plan.allow_partial { probe::probe_truncated_ok(tools, &abs)? } else { probe::probe(tools, &abs)? };
         let renditions = ladder::fit(&plan.rungs, shape(&info))?;
         Ok((abs, info, renditions))
     };
@@ -434,11 +456,23 @@ fn encode_source(
     on_event(BuildEvent::EncodeEnded);
     result.context("encoding").map_err(|e| AssetError::at(Step::Encode, e))?;
     timings.encode = t.elapsed().as_secs_f64();
+    // ffmpeg stops at the first unreadable chunk and still exits 0: compare what it wrote with what
+    // the source declares (the first rung's MP4, else its media playlist).
+    let first = &renditions[0].quality;
+    let written = if products.renditions { stage.rendition(first) } else { stage.hls_playlist(first) };
+    let partial_source = completeness::check_output(&tools.ffprobe, info.duration, &written)
+        .with_context(|| format!("measuring {}", written.display()))
+        .map_err(|e| AssetError::at(Step::Encode, e))?;
+    match partial_source {
+        Some(p) if !plan.allow_partial => return Err(AssetError::at(Step::Source, PartialSourceError(p))),
+        _ => {}
+    }
 
     let t = Instant::now();
     let extras = Extras { input: &abs, tracks: &track_plan, audio_group, storyboard: storyboard_plan.as_ref() };
-    let (rendition_outs, hls, extras) = write_products(plan, tools, &stage, &info, &renditions, remux, &extras)
-        .map_err(|e| AssetError::at(Step::Finish, e))?;
+    let (rendition_outs, hls, extras) =
+        write_products(plan, tools, &stage, (&info, partial_source.as_ref()), &renditions, remux, &extras)
+            .map_err(|e| AssetError::at(Step::Finish, e))?;
     if products.thumbnail {
         let th = Instant::now();
         let out = stage.thumb();
@@ -457,6 +491,7 @@ fn encode_source(
         media: extras.listing,
         problems: extras.errors.iter().map(ToString::to_string).collect(),
         skipped: track_plan.skipped,
+        partial_source,
     })
 }
 
@@ -473,7 +508,7 @@ fn write_products(
     plan: &AssetPlan,
     tools: &Tools,
     stage: &AssetDir,
-    info: &MediaInfo,
+    (info, partial_source): (&MediaInfo, Option<&PartialSource>),
     renditions: &[Rendition],
     remux: Remux,
     extras: &Extras<'_>,
@@ -517,7 +552,8 @@ fn write_products(
         (None, MediaPackage::default())
     };
     if products.meta {
-        let meta = serde_json::to_vec_pretty(&Meta { info, media: &media.listing }).context("serialising meta.json")?;
+        let meta = serde_json::to_vec_pretty(&Meta { info, media: &media.listing, partial_source })
+            .context("serialising meta.json")?;
         crate::atomic::write(&stage.meta(), &meta).with_context(|| format!("writing {}", stage.meta().display()))?;
     }
     if products.stream {
@@ -641,6 +677,7 @@ mod tests {
             thumbnail_at: At::default(),
             tracks: TrackOptions::default(),
             storyboard: None,
+            allow_partial: false,
         }
     }
 

@@ -42,6 +42,7 @@ impl std::fmt::Display for Violation {
 /// The validator's result for one package.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    #[serde(serialize_with = "crate::inputs::lossy::path")]
     pub master: PathBuf,
     pub variants: usize,
     pub segments: usize,

@@ -4,6 +4,7 @@
 
 pub mod asset;
 pub mod captions;
+pub mod completeness;
 pub mod encode;
 pub mod hls;
 pub mod hls_check;

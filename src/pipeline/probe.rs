@@ -39,6 +39,8 @@ pub enum ProbeError {
 /// Everything `probe` reports about one file.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct MediaInfo {
+    /// The file as given; shown lossily in JSON when its name is not UTF-8.
+    #[serde(serialize_with = "crate::inputs::lossy::path")]
     pub path: PathBuf,
     /// Short container name: `mp4`, `mov`, `m4a`, `matroska`, `webm`, ... (see `format_name` for ffprobe's).
     pub container: String,
@@ -189,6 +191,24 @@ impl SubtitleStream {
 
 /// Run ffprobe on `path` and read the MP4 layout; see [`MediaInfo`].
 pub fn probe(tools: &Tools, path: &Path) -> Result<MediaInfo, ProbeError> {
+    probe_with(tools, path, false)
+}
+
+/// As [`probe`], but an MP4 cut short (a box running past the end of the file: an interrupted
+/// upload) goes on to ffprobe instead of failing, so that the readable part can be built and
+/// measured (`--allow-partial`). `faststart` is then unknown.
+pub fn probe_truncated_ok(tools: &Tools, path: &Path) -> Result<MediaInfo, ProbeError> {
+    probe_with(tools, path, true)
+}
+
+impl ProbeError {
+    /// An MP4 cut short (see [`probe_truncated_ok`]).
+    pub fn is_truncated(&self) -> bool {
+        matches!(self, ProbeError::BrokenMp4(Mp4Error::Truncated(_)))
+    }
+}
+
+fn probe_with(tools: &Tools, path: &Path, truncated_ok: bool) -> Result<MediaInfo, ProbeError> {
     let meta = std::fs::metadata(path).map_err(ProbeError::Io)?;
     if meta.is_dir() {
         return Err(ProbeError::Directory);
@@ -201,6 +221,7 @@ pub fn probe(tools: &Tools, path: &Path) -> Result<MediaInfo, ProbeError> {
     let layout = match mp4::read_layout(path) {
         Ok(layout) => Some(layout),
         Err(Mp4Error::NotMp4(_)) => None,
+        Err(Mp4Error::Truncated(_)) if truncated_ok => None,
         Err(Mp4Error::Io { source, .. }) => return Err(ProbeError::Io(source)),
         Err(e) => return Err(ProbeError::BrokenMp4(e)),
     };
