@@ -29,7 +29,7 @@ fn job(asset: &str) -> Job {
 
 fn next_job(q: &mut Queue, consumer: &str) -> Claim {
     match q.next(consumer, Duration::from_millis(500)).unwrap() {
-        Next::Job(c) => c,
+        Next::Job(c) => *c,
         other => panic!("expected a job, got {other:?}"),
     }
 }
@@ -129,7 +129,7 @@ fn a_dead_workers_job_is_taken_over_after_the_visibility_timeout() {
     let died = Instant::now();
     let claim_b = loop {
         match b.next("worker-b", Duration::from_millis(100)).unwrap() {
-            Next::Job(c) => break c,
+            Next::Job(c) => break *c,
             _ => assert!(died.elapsed() < Duration::from_secs(5), "never taken over"),
         }
     };

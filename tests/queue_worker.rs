@@ -6,199 +6,19 @@
 //! `cargo test --test queue_worker -- --nocapture`.
 
 mod common;
+mod queue_support;
 mod redis_support;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use playtube::queue::{Event, EventKind, JobState, Queue, QueueOptions};
+use playtube::queue::{Event, EventKind, JobState};
+use queue_support::*;
 use redis_support::RedisServer;
-
-/// The eight fixtures prepare can build (not the audio-only one, not the text file).
-const GOOD: [&str; 8] = [
-    "landscape.mp4",
-    "moov-at-end.mp4",
-    "portrait-rotated.mp4",
-    "odd-size.mkv",
-    "no-audio.mp4",
-    "tiny-240p.mp4",
-    "fragmented.mp4",
-    "clip with spaces ünïcode.mp4",
-];
-const FAST: [&str; 4] = ["--preset", "ultrafast", "--qualities", "360p"];
-/// Two rungs of a 40 s 720p source: long enough to be caught mid-encode.
-const SLOW: [&str; 4] = ["--preset", "ultrafast", "--qualities", "360p,720p"];
-
-/// A sterile `playtube` command (std, so it can run in the background).
-fn playtube(home: &Path) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("playtube"));
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().into_owned();
-        if key.starts_with("PLAYTUBE_") || key.starts_with("VIDEO_") || key == "HLS_SEGMENT_DURATION" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("HOME", home).env("XDG_CONFIG_HOME", home.join(".config")).env("NO_COLOR", "1").current_dir(home);
-    cmd
-}
-
-/// One `playtube worker` process in its own process group (so a kill takes its ffmpeg too, like a lost
-/// machine), its stderr in a log file; killed on drop.
-struct Worker {
-    child: Option<Child>,
-    log: PathBuf,
-}
-
-impl Worker {
-    fn start(home: &Path, url: &str, name: &str, extra: &[&str]) -> Worker {
-        use std::os::unix::process::CommandExt;
-        let log = home.join(format!("{name}.log"));
-        let child = playtube(home)
-            .args(["worker", "--queue", url])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .process_group(0)
-            .spawn()
-            .expect("starting playtube worker");
-        Worker { child: Some(child), log }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().unwrap().id()
-    }
-
-    /// Signal the worker process alone (as `kill PID` or systemd's KillMode=mixed do).
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([signal, &self.pid().to_string()]).status().unwrap();
-        assert!(status.success());
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
-            let _ = child.wait();
-        }
-    }
-
-    fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + limit;
-        let child = self.child.as_mut().unwrap();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                self.child = None;
-                return status;
-            }
-            assert!(Instant::now() < deadline, "worker did not exit: {}", self.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn queue(server: &RedisServer) -> Queue {
-    Queue::connect(&QueueOptions::new(server.url())).unwrap()
-}
-
-/// Enqueue sources with `playtube enqueue --json` and these build flags; returns (job id, asset id) per source.
-fn enqueue(home: &Path, url: &str, root: &Path, sources: &[PathBuf], extra: &[&str]) -> Vec<(String, String)> {
-    let out = playtube(home)
-        .args(["enqueue", "--json", "--queue", url, "-o"])
-        .arg(root)
-        .args(sources)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "enqueue: {}", String::from_utf8_lossy(&out.stderr));
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    rows.iter().map(|r| (r["job"].as_str().unwrap().to_owned(), r["asset"].as_str().unwrap().to_owned())).collect()
-}
-
-/// Read events until `until` says stop (or the deadline passes), returning every one with the time it
-/// was received here.
-fn collect_events(
-    q: &mut Queue,
-    deadline: Duration,
-    mut until: impl FnMut(&[(Instant, Event)]) -> bool,
-) -> Vec<(Instant, Event)> {
-    let end = Instant::now() + deadline;
-    let mut seen = Vec::new();
-    let mut last = "0".to_owned();
-    while !until(&seen) {
-        assert!(
-            Instant::now() < end,
-            "timed out; events so far: {:#?}",
-            seen.iter().map(|(_, e)| e).collect::<Vec<_>>()
-        );
-        for (id, ev) in q.events(&last, 1000, Some(Duration::from_millis(200))).unwrap() {
-            last = id;
-            seen.push((Instant::now(), ev));
-        }
-    }
-    seen
-}
-
-fn count(events: &[(Instant, Event)], job: &str, kind: &str) -> usize {
-    events.iter().filter(|(_, e)| e.job == job && e.kind.name() == kind).count()
-}
-
-fn done_jobs(events: &[(Instant, Event)]) -> HashSet<String> {
-    events.iter().filter(|(_, e)| e.kind.name() == "done").map(|(_, e)| e.job.clone()).collect()
-}
-
-/// Every non-hidden entry of the root must be a whole asset, every time we look.
-fn watch_for_partial_assets(root: PathBuf, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<(u64, Vec<String>)> {
-    std::thread::spawn(move || {
-        let mut looks = 0u64;
-        let mut problems = Vec::new();
-        while !stop.load(Ordering::SeqCst) {
-            looks += 1;
-            for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') {
-                    continue;
-                }
-                let dir = entry.path();
-                for part in ["stream.mp4", "thumb.jpg", "meta.json", "hls/master.m3u8", "renditions"] {
-                    if !dir.join(part).exists() && dir.exists() {
-                        problems.push(format!("{name} visible without {part}"));
-                    }
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        (looks, problems)
-    })
-}
-
-fn probe_asset(home: &Path, dir: &Path) {
-    let out = playtube(home).arg("probe").arg(dir).output().unwrap();
-    assert!(
-        out.status.success(),
-        "playtube probe {}: {}{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn millis(d: u64) -> String {
-    format!("{d} ms")
-}
 
 #[test]
 fn three_workers_build_nine_jobs_each_exactly_once_with_no_partial_asset_visible() {
@@ -326,6 +146,15 @@ fn a_killed_workers_job_is_taken_over_and_a_corrupt_source_is_dead_lettered() {
     collect_events(&mut q, Duration::from_secs(120), |seen| count(seen, &long_job, "progress") >= 1);
     a.kill();
     let killed = Instant::now();
+    let stale_staging = || -> Vec<String> {
+        std::fs::read_dir(&root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!(".{long_asset}.partial-")))
+            .collect()
+    };
+    assert_eq!(stale_staging().len(), 1, "the killed worker left its staging folder");
     let others = enqueue(
         home.path(),
         &url,
@@ -361,6 +190,10 @@ fn a_killed_workers_job_is_taken_over_and_a_corrupt_source_is_dead_lettered() {
         other => panic!("{other:?}"),
     }
     assert_eq!(q.dead_letters(10).unwrap().len(), 1);
+    // The next worker on this root removed the killed worker's staging folder.
+    assert!(stale_staging().is_empty(), "staging left: {:?}", stale_staging());
+    let logs = format!("{}{}", b.log(), c.log());
+    assert!(logs.contains("staging left by a run that was killed"), "{logs}");
     eprintln!("FIGURES kill->takeover {} ms (visibility timeout 3 s)", kill_to_takeover.as_millis());
     drop((b, c));
 }
@@ -489,7 +322,7 @@ fn jobs_lists_states_as_a_table_and_json() {
     let server = RedisServer::start();
     let home = tempfile::tempdir().unwrap();
     let url = server.url();
-    let jobs = enqueue(home.path(), &url, &home.path().join("assets"), &[common::fixture("tiny-240p.mp4")], &FAST);
+    let jobs = enqueue(home.path(), &url, home.path().join("assets"), &[common::fixture("tiny-240p.mp4")], &FAST);
     let out = playtube(home.path()).args(["jobs", "--queue", &url]).output().unwrap();
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());

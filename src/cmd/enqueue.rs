@@ -14,7 +14,9 @@ use crate::config::queue::QueueFlags;
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
 use crate::layout::AssetId;
-use crate::queue::{BuildSettings, Enqueued, Job, Queue};
+use crate::pipeline::asset::{Products, StreamCopy};
+use crate::queue::{BuildSettings, Enqueued, Job, JobSubtitle, Queue};
+use crate::storage::Location;
 
 /// One input's outcome (`--json` prints a list of these).
 #[derive(Debug, Serialize)]
@@ -46,45 +48,56 @@ pub fn run(settings: &Settings, args: &EnqueueArgs) -> anyhow::Result<Code> {
         settings,
         &QueueFlags { url: args.queue.url.clone(), name: args.queue.name.clone(), ..Default::default() },
     )?;
-    // The job format does not carry the track and storyboard choices yet: refuse them rather than
-    // queue a job that would silently ignore them (workers use their own [pipeline] settings).
-    let seg = &args.segments;
-    if seg.audio_languages.is_some()
-        || !seg.subtitles.is_empty()
-        || seg.no_sidecar_subtitles
-        || seg.storyboard_interval.is_some()
-        || seg.no_storyboard
-    {
-        return Err(crate::exit::UsageError::new(
-            "--audio-languages, --subtitles, --no-sidecar-subtitles and --storyboard-* are not carried by queued jobs; \
-             set them in the workers' [pipeline] section of playtube.toml, or run `playtube prepare`",
-        )
-        .into());
-    }
     // Validate the build flags here (exit 2 before anything is queued); the job carries only what was
     // asked for, the worker fills in the rest from its own configuration.
+    let seg = &args.segments;
     let flags = PipelineFlags {
         qualities: args.qualities.clone(),
         preset: args.preset.clone(),
-        segment_duration: args.segments.segment_duration,
-        segment_type: args.segments.segment_type,
+        segment_duration: seg.segment_duration,
+        segment_type: seg.segment_type,
         jobs: None,
-        // Audio languages, subtitles and storyboards: the defaults (not job settings yet).
-        ..Default::default()
+        audio_languages: seg.audio_languages.clone(),
+        subtitles: seg.subtitles.clone(),
+        no_sidecars: seg.no_sidecar_subtitles,
+        no_storyboard: seg.no_storyboard,
+        storyboard_interval: seg.storyboard_interval,
     };
-    crate::config::pipeline::resolve(&settings.file.pipeline, &settings.env, &flags)?;
+    crate::config::pipeline::asset_plan(settings, &flags, Products::ALL, StreamCopy::WhenWebPlayable)?;
+    let mut subtitles = Vec::new();
+    for sub in &seg.subtitles {
+        if !sub.path.is_file() {
+            return Err(UsageError::new(format!(
+                "--subtitles {}={}: no such file (workers read it from a path they share)",
+                sub.language,
+                sub.path.display()
+            ))
+            .into());
+        }
+        subtitles.push(JobSubtitle { language: sub.language.clone(), path: absolute(&sub.path)? });
+    }
     let build = BuildSettings {
         qualities: args.qualities.clone(),
         preset: args.preset.clone(),
-        segment_duration: args.segments.segment_duration,
-        segment_type: args
-            .segments
+        segment_duration: seg.segment_duration,
+        segment_type: seg
             .segment_type
             .and_then(|t| serde_json::to_value(t).ok())
             .and_then(|v| v.as_str().map(str::to_owned)),
+        audio_languages: seg.audio_languages.clone(),
+        subtitles,
+        no_sidecar_subtitles: seg.no_sidecar_subtitles,
+        storyboard_interval: seg.storyboard_interval,
+        no_storyboard: seg.no_storyboard,
     };
     let root = match &args.out {
-        Some(o) if is_url(o) => o.clone(),
+        Some(o) if is_url(o) => match Location::parse(o) {
+            Ok(Location::S3(_)) => o.clone(),
+            Ok(_) => {
+                return Err(UsageError::new(format!("-o {o}: the assets root must be a shared folder or s3://")).into())
+            }
+            Err(e) => return Err(UsageError::new(format!("-o: {e}")).into()),
+        },
         Some(o) => absolute(Path::new(o))?,
         None => {
             return Err(UsageError::new("enqueue needs the assets root the workers write to: pass -o ASSETS").into())

@@ -15,6 +15,7 @@ pub mod renditions;
 pub mod serve;
 pub mod sign;
 pub mod stats;
+pub mod target;
 pub mod transcode;
 pub mod webhook;
 pub mod worker;

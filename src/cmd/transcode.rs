@@ -13,6 +13,7 @@ use anyhow::Context;
 use indicatif::ProgressBar;
 use serde::Serialize;
 
+use super::target::Target;
 use super::BatchOutcome;
 use crate::cli::{SegmentArgs, TranscodeArgs};
 use crate::config::pipeline::PipelineFlags;
@@ -23,8 +24,7 @@ use crate::pipeline::asset::{
     self, AssetPlan, BuildEvent, HlsOut, Products, RenditionOut, Source, StreamCopy, Timings,
 };
 use crate::pipeline::tools::Tools;
-use crate::storage::blocking::BlockingStore;
-use crate::storage::{Location, PublishOptions, PublishOutcome, PublishProgress, S3Url};
+use crate::storage::Location;
 use crate::ui::progress::Bars;
 use crate::ui::Output;
 
@@ -79,69 +79,21 @@ pub struct OutputFile {
     pub bytes: u64,
 }
 
-/// Where finished assets go.
-enum Target {
-    /// Renamed from a staging folder beside them into the local assets root.
-    Local(Layout),
-    /// Built in a local staging folder, then published to object storage (`-o s3://...`).
-    Remote(Box<Remote>),
-}
-
-struct Remote {
-    store: BlockingStore,
-    url: S3Url,
-    /// Staging folders live here (a temp dir removed at the end).
-    staging: Layout,
-    _staging_dir: tempfile::TempDir,
-    publish: PublishOptions,
-}
-
-impl Remote {
-    fn asset_url(&self, id: &AssetId) -> PathBuf {
-        let prefix = if self.url.prefix.is_empty() { String::new() } else { format!("{}/", self.url.prefix) };
-        PathBuf::from(self.url.object_url(&format!("{prefix}{id}")))
-    }
-}
-
 /// `-o`: a local root, or an object-store URL opened with the `[storage]` settings.
-fn target(settings: &Settings, out: &Path, plan: &AssetPlan, inputs: Inputs) -> anyhow::Result<Target> {
-    let url = match Location::parse(&out.to_string_lossy()) {
-        Ok(Location::S3(url)) => url,
-        Ok(Location::Local(_)) => return Ok(Target::Local(Layout::new(out))),
-        Ok(Location::Http(_)) => {
-            return Err(
-                UsageError::new(format!("-o {}: an output must be a local folder or s3://", out.display())).into()
-            )
-        }
-        Err(e) => return Err(UsageError::new(format!("-o: {e}")).into()),
-    };
-    if inputs == Inputs::AssetRenditions {
+fn target(settings: &Settings, out: &Path, plan: &AssetPlan, inputs: Inputs, force: bool) -> anyhow::Result<Target> {
+    let out_str = out.to_string_lossy();
+    if inputs == Inputs::AssetRenditions && matches!(Location::parse(&out_str), Ok(Location::S3(_))) {
         return Err(UsageError::with_hint(
             "--from-renditions reads renditions from a local assets root",
             "build with -o DIR, then `playtube publish DIR s3://...`",
         )
         .into());
     }
-    let options = crate::config::storage::resolve(settings, None)?;
-    let store = BlockingStore::open(&url, &options).map_err(|e| UsageError::new(e.to_string()))?;
-    let staging_dir =
-        tempfile::Builder::new().prefix("playtube-staging-").tempdir().context("creating a staging folder")?;
-    let rebuilt = plan.products.entries();
-    let publish = PublishOptions {
-        // The batch already decided to build (not finished, or --force).
-        force: true,
-        cache: crate::config::storage::cache_policy(settings),
-        keep_grace: crate::config::storage::keep_grace(settings, None)?,
-        orphan_grace: crate::config::storage::orphan_grace(settings)?,
-        carry_over: asset::Products::ALL
-            .entries()
-            .into_iter()
-            .filter(|e| !rebuilt.contains(e))
-            .map(str::to_owned)
-            .collect(),
-    };
-    let staging = Layout::new(staging_dir.path());
-    Ok(Target::Remote(Box::new(Remote { store, url, staging, _staging_dir: staging_dir, publish })))
+    match Location::parse(&out_str) {
+        // A local path that is not UTF-8 stays a path.
+        Ok(Location::Local(_)) => Ok(Target::Local(Layout::new(out))),
+        _ => Target::open(settings, &out_str, plan, force),
+    }
 }
 
 /// Everything one worker needs, resolved before the first input is touched.
@@ -179,7 +131,8 @@ pub fn run(
     let (plan, jobs_setting) =
         crate::config::pipeline::asset_plan(settings, &flags, products, StreamCopy::WhenWebPlayable)?;
     let tools = crate::config::tools::locate(settings)?;
-    let target = target(settings, &args.out, &plan, inputs)?;
+    // The batch already decided to build (not finished, or --force): publishing replaces.
+    let target = target(settings, &args.out, &plan, inputs, true)?;
     let output = &settings.output;
     let mut outcome = BatchOutcome::default();
 
@@ -191,16 +144,7 @@ pub fn run(
     let ctx = BatchCtx { output, plan, tools, target, inputs, force: args.force, bars: Bars::new(output) };
     // Staging folders of runs that were killed (SIGKILL, power loss) are removed now; a run still
     // filling its own keeps it (each is locked by its live owner).
-    if let Target::Local(layout) = &ctx.target {
-        match layout.reap_stale_staging() {
-            Ok(removed) => {
-                for dir in removed {
-                    output.info(format!("removed {} (staging left by a run that was killed)", dir.display()));
-                }
-            }
-            Err(e) => output.warn(format!("could not clean up stale staging in {}: {e}", layout.root().display())),
-        }
-    }
+    ctx.target.reap_stale_staging(output);
     let mut results = run_pool(&ctx, &jobs, jobs_setting);
     results.sort_by_key(|(i, _)| *i);
     let mut done = Vec::new();
@@ -307,20 +251,9 @@ fn fetch_remote_inputs(
             Some(o) => o,
             None => options.insert(crate::config::storage::resolve(settings, None)?),
         };
-        let dir = downloads.join(i.to_string());
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let dest = dir.join(crate::storage::file_name(&location));
-        let bars = Bars::new(output);
-        let bar = bars.bytes(&crate::storage::file_name(&location), 0);
-        let fetched =
-            crate::storage::blocking::download(&location, &dest, options, options.max_download, &|n| bar.inc(n));
-        bar.finish_and_clear();
-        match fetched {
-            Ok(_) => local.push(dest),
-            Err(e) => {
-                let (msg, url) = (e.to_string(), location.to_string());
-                outcome.fail(output, if msg.contains(&url) { msg } else { format!("{url}: {msg}") });
-            }
+        match super::target::fetch_input(options, &location, &downloads.join(i.to_string()), &Bars::new(output)) {
+            Ok(path) => local.push(path),
+            Err(e) => outcome.fail(output, e),
         }
     }
     Ok(local)
@@ -399,12 +332,9 @@ fn summary_line(r: &AssetResult) -> String {
 /// Build (or skip) one asset.
 fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result<AssetResult> {
     let started = Instant::now();
-    let (layout, remote) = match &ctx.target {
-        Target::Local(layout) => (layout, None),
-        Target::Remote(remote) => (&remote.staging, Some(remote.as_ref())),
-    };
+    let (layout, remote) = (ctx.target.build_layout(), ctx.target.remote());
     let final_dir = layout.asset(id);
-    let shown_dir = remote.map(|r| r.asset_url(id)).unwrap_or_else(|| final_dir.dir().to_owned());
+    let shown_dir = ctx.target.shown_dir(id);
     let result = |status, built: asset::BuiltAsset, outputs: Vec<(String, u64)>| AssetResult {
         input: input.to_owned(),
         id: id.to_string(),
@@ -423,16 +353,11 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
             None if asset::is_finished(&ctx.plan, &final_dir) => {
                 return Ok(result(Status::Skipped, nothing(), asset::list_files(final_dir.dir())?));
             }
-            Some(r) => {
-                // One GET of the pointer; its entry list says which products the asset has.
-                if let Some(p) = r.store.pointer(id).with_context(|| format!("checking {}", shown_dir.display()))? {
-                    let has = |rel: &str| p.has_entry(rel.split('/').next().unwrap_or(rel));
-                    if asset::is_finished_in(&ctx.plan, p.has_entry(crate::layout::RENDITIONS_DIR), &has) {
-                        return Ok(result(Status::Skipped, nothing(), Vec::new()));
-                    }
-                }
+            // One GET of the pointer; its entry list says which products the asset has.
+            Some(r) if r.finished(&ctx.plan, id)?.is_some() => {
+                return Ok(result(Status::Skipped, nothing(), Vec::new()));
             }
-            None => {}
+            _ => {}
         }
     }
     let staging =
@@ -471,29 +396,7 @@ fn process_one(ctx: &BatchCtx<'_>, input: &Path, id: &AssetId) -> anyhow::Result
         }
         Some(r) => {
             let outputs = asset::list_files(staging.path())?;
-            let upload = ctx.bars.bytes(&name, 0);
-            let on_progress = |p: PublishProgress| match p {
-                PublishProgress::Planned { bytes, .. } => upload.set_length(bytes),
-                PublishProgress::Sent { bytes } => upload.inc(bytes),
-            };
-            let outcome = r.store.publish(id, staging.path(), &r.publish, &on_progress);
-            upload.finish_and_clear();
-            match outcome.with_context(|| format!("publishing to {}", shown_dir.display()))? {
-                PublishOutcome::Published { gc_error: Some(e), .. } => {
-                    ctx.bars.suspend(|| {
-                        ctx.output.warn(format_args!("{id}: published, but removing old versions failed: {e}"))
-                    });
-                }
-                PublishOutcome::Superseded { winner, .. } => {
-                    let winner = winner.map(|p| p.version).unwrap_or_default();
-                    ctx.bars.suspend(|| {
-                        ctx.output.warn(format_args!(
-                            "{id}: another publisher committed version {winner} first; it stays current"
-                        ))
-                    });
-                }
-                _ => {}
-            }
+            r.publish(id, staging.path(), &ctx.bars, ctx.output, &name)?;
             outputs
         }
     };

@@ -1,10 +1,13 @@
 //! `playtube worker`: claim jobs from the Redis queue and build each one's asset with the same per-asset
-//! build as `prepare` (`pipeline::asset`: plan, staging folder, commit), `--jobs` at a time. A lease
+//! build as `prepare` (`pipeline::asset`: plan, staging folder, commit), `--jobs` at a time; an `s3://`
+//! root is built in local staging and published through storage's commit point, and `s3://`/`https://`
+//! sources are fetched first (both through `cmd::target`, as `prepare` does). A lease
 //! renews each claim while it builds and publishes progress; success is acknowledged with the asset's
 //! paths and figures, a failure recorded with its error (retried, then dead-lettered by the queue).
-//! An asset that is already finished is not built again, so a job that runs twice (a slow worker taken
-//! over) never mixes two builds. SIGTERM stops claiming, lets the jobs in hand finish within the grace
-//! period, then stops ffmpeg and hands them back; the worker exits 0.
+//! An asset that is already finished is not built again (for `s3://`, one GET of its pointer), and a
+//! run that was taken over does not publish, so a job that runs twice never mixes two builds. SIGTERM
+//! stops claiming, lets the jobs in hand finish within the grace period, then stops ffmpeg and hands
+//! them back; the worker exits 0.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,15 +17,18 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde_json::json;
 
+use super::target::Target;
 use crate::cli::WorkerArgs;
 use crate::config::pipeline::PipelineFlags;
 use crate::config::queue::{QueueFlags, QueueSettings};
 use crate::config::Settings;
 use crate::exit::{Code, UsageError};
-use crate::layout::{AssetId, Layout, SegmentType};
+use crate::layout::{AssetId, SegmentType};
 use crate::pipeline::asset::{self, AssetPlan, BuildEvent, Products, Source, StreamCopy};
 use crate::pipeline::tools::Tools;
 use crate::queue::{Claim, Event, EventKind, Failed, Finished, Job, Lease, Next, Queue, QueueError, Start};
+use crate::storage::{Location, PublishOutcome};
+use crate::ui::progress::Bars;
 
 /// How often a job's progress is published at most.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
@@ -245,53 +251,93 @@ fn now() -> u64 {
 
 /// The plan for one job: the worker's [pipeline] settings overridden by the job's own.
 fn job_plan(settings: &Settings, job: &Job) -> anyhow::Result<AssetPlan> {
-    let segment_type = match job.settings.segment_type.as_deref() {
+    let b = &job.settings;
+    let segment_type = match b.segment_type.as_deref() {
         None => None,
         Some(raw) => Some(
             serde_json::from_value::<SegmentType>(json!(raw))
                 .map_err(|_| anyhow::anyhow!("segment_type {raw:?} must be \"ts\" or \"fmp4\""))?,
         ),
     };
+    let mut subtitles = Vec::new();
+    for sub in &b.subtitles {
+        let arg = format!("{}={}", sub.language, sub.path);
+        let file = crate::pipeline::tracks::parse_subtitles_arg(&arg).map_err(|e| anyhow::anyhow!("subtitles: {e}"))?;
+        if !file.path.is_absolute() {
+            bail!("subtitles {arg}: not an absolute path (workers need a path they all share)");
+        }
+        subtitles.push(file);
+    }
     let flags = PipelineFlags {
-        qualities: job.settings.qualities.clone(),
-        preset: job.settings.preset.clone(),
-        segment_duration: job.settings.segment_duration,
+        qualities: b.qualities.clone(),
+        preset: b.preset.clone(),
+        segment_duration: b.segment_duration,
         segment_type,
         jobs: None,
-        // Audio languages, subtitles and storyboards: the defaults (not job settings yet).
-        ..Default::default()
+        audio_languages: b.audio_languages.clone(),
+        subtitles,
+        no_sidecars: b.no_sidecar_subtitles,
+        no_storyboard: b.no_storyboard,
+        storyboard_interval: b.storyboard_interval,
     };
     let (plan, _) = crate::config::pipeline::asset_plan(settings, &flags, Products::ALL, StreamCopy::WhenWebPlayable)
         .map_err(|e| anyhow::anyhow!("the job's settings: {}", e.message))?;
     Ok(plan)
 }
 
-/// Build one job's asset into a staging folder and commit it; skip it when already finished.
+/// Build one job's asset in a staging folder, then commit it (local root) or publish it through the
+/// storage commit point (`s3://` root); skip it when already finished. Remote sources are fetched
+/// into a local folder first.
 fn build_job(ctx: &Ctx<'_>, job: &Job, lease: &Lease) -> anyhow::Result<serde_json::Value> {
     let plan = job_plan(ctx.settings, job)?;
-    if job.output.contains("://") {
-        bail!("output {}: this worker writes to local or shared-file-system roots only", job.output);
-    }
-    if job.source.contains("://") {
-        bail!("source {}: this worker reads local or shared-file-system paths only", job.source);
-    }
-    let source = Path::new(&job.source);
-    if !source.is_absolute() {
-        bail!("source {} is not an absolute path (workers need a path they all share)", job.source);
-    }
-    if !Path::new(&job.output).is_absolute() {
+    let out = &ctx.settings.output;
+    let local_output = !job.output.contains("://");
+    if local_output && !Path::new(&job.output).is_absolute() {
         bail!("output {} is not an absolute path (workers need a root they all share)", job.output);
     }
+    let target = Target::open(ctx.settings, &job.output, &plan, job.force)
+        .map_err(|e| anyhow::anyhow!("output {}: {e:#}", job.output))?;
+    // Staging folders of workers that were killed on this root go first (live ones are locked).
+    target.reap_stale_staging(out);
     let id = AssetId::parse(&job.asset)?;
-    let layout = Layout::new(&job.output);
+    let layout = target.build_layout();
     let dir = layout.asset(&id);
-    if !job.force && asset::is_finished(&plan, &dir) {
-        return result_json("skipped", job, &dir, None);
+    if !job.force {
+        match target.remote() {
+            None if asset::is_finished(&plan, &dir) => return result_json("skipped", job, &target, None, None),
+            Some(r) => {
+                if let Some(p) = r.finished(&plan, &id)? {
+                    return result_json("skipped", job, &target, Some(&p.version), None);
+                }
+            }
+            None => {}
+        }
     }
-    let staging = layout.staging(&id).with_context(|| format!("creating a staging folder in {}", job.output))?;
-    asset::seed(&plan, &dir, staging.path())?;
+    let downloads;
+    let source = if job.source.contains("://") {
+        let location = Location::parse(&job.source).map_err(|e| anyhow::anyhow!("source {}: {e}", job.source))?;
+        if matches!(location, Location::Local(_)) {
+            bail!("source {}: not an s3:// or https:// URL", job.source);
+        }
+        downloads =
+            tempfile::Builder::new().prefix("playtube-inputs-").tempdir().context("creating a download folder")?;
+        let options = crate::config::storage::resolve(ctx.settings, None)?;
+        super::target::fetch_input(&options, &location, downloads.path(), &Bars::new(out))
+            .map_err(anyhow::Error::msg)?
+    } else {
+        let source = Path::new(&job.source);
+        if !source.is_absolute() {
+            bail!("source {} is not an absolute path (workers need a path they all share)", job.source);
+        }
+        source.to_owned()
+    };
+    let staging =
+        layout.staging(&id).with_context(|| format!("creating a staging folder in {}", layout.root().display()))?;
+    if local_output {
+        asset::seed(&plan, &dir, staging.path())?;
+    }
     let mut duration_ms = 0u64;
-    let built = asset::build(&plan, Source::Media(source), &ctx.tools, staging.path(), &mut |event| match event {
+    let built = asset::build(&plan, Source::Media(&source), &ctx.tools, staging.path(), &mut |event| match event {
         BuildEvent::EncodeStarted { duration_ms: d, .. } => duration_ms = d,
         BuildEvent::EncodeProgress(p) if duration_ms > 0 => {
             lease.set_progress(p.out_time.as_millis() as f64 * 100.0 / duration_ms as f64)
@@ -299,37 +345,69 @@ fn build_job(ctx: &Ctx<'_>, job: &Job, lease: &Lease) -> anyhow::Result<serde_js
         _ => {}
     })
     .with_context(|| format!("building {} from {}", job.asset, job.source))?;
-    if let Err(err) = asset::commit(staging, &dir) {
-        // Another run of the same job (a worker that was taken over) committed first: its asset is
-        // whole, and ours is dropped rather than mixed in.
-        if !asset::is_finished(&plan, &dir) {
-            return Err(err.into());
+    if !built.problems.is_empty() {
+        bail!("building {} from {}: {}", job.asset, job.source, built.problems.join("; "));
+    }
+    let Some(remote) = target.remote() else {
+        if let Err(err) = asset::commit(staging, &dir) {
+            // Another run of the same job (a worker that was taken over) committed first: its asset is
+            // whole, and ours is dropped rather than mixed in.
+            if !asset::is_finished(&plan, &dir) {
+                return Err(err.into());
+            }
+        }
+        return result_json("built", job, &target, None, Some(built));
+    };
+    // A run that was taken over while it encoded leaves publishing to the run that took it: the
+    // asset it publishes is whole either way (the commit point), but this one is not the job's run.
+    if lease.lost() {
+        bail!("{}: taken over by another worker while building; not published", job.id);
+    }
+    // Another run of the same job may have published meanwhile: keep its version (one GET).
+    if !job.force {
+        if let Some(p) = remote.finished(&plan, &id)? {
+            return result_json("skipped", job, &target, Some(&p.version), None);
         }
     }
-    result_json("built", job, &dir, Some(built))
+    let files = asset::list_files(staging.path())?;
+    let version = match remote.publish(&id, staging.path(), &Bars::new(out), out, &job.asset)? {
+        PublishOutcome::Published { pointer, .. } | PublishOutcome::Skipped { pointer } => Some(pointer.version),
+        PublishOutcome::Superseded { winner, .. } => winner.map(|p| p.version),
+    };
+    let mut value = result_json("built", job, &target, version.as_deref(), Some(built))?;
+    value["files"] = files_json(files);
+    Ok(value)
 }
 
-/// The `done` event's result: where the asset is (files and delivery routes) and its figures.
+fn files_json(files: Vec<(String, u64)>) -> serde_json::Value {
+    files.into_iter().map(|(path, bytes)| json!({ "path": path, "bytes": bytes })).collect()
+}
+
+/// The `done` event's result: where the asset is (its folder or object-store URL, the published
+/// version, files and delivery routes) and its figures.
 fn result_json(
     status: &str,
     job: &Job,
-    dir: &crate::layout::AssetDir,
+    target: &Target,
+    version: Option<&str>,
     built: Option<asset::BuiltAsset>,
 ) -> anyhow::Result<serde_json::Value> {
     let id = &job.asset;
-    let files: Vec<serde_json::Value> = asset::list_files(dir.dir())?
-        .into_iter()
-        .map(|(path, bytes)| json!({ "path": path, "bytes": bytes }))
-        .collect();
+    let asset_id = AssetId::parse(id)?;
+    let shown = crate::layout::AssetDir::new(target.shown_dir(&asset_id));
+    let files = match target {
+        Target::Local(_) => files_json(asset::list_files(shown.dir())?),
+        Target::Remote(_) => json!([]),
+    };
     let mut value = json!({
         "status": status,
         "asset": id,
-        "dir": dir.dir(),
+        "dir": shown.dir(),
         "paths": {
-            "stream": dir.stream(),
-            "hls": dir.hls_master(),
-            "thumb": dir.thumb(),
-            "meta": dir.meta(),
+            "stream": shown.stream(),
+            "hls": shown.hls_master(),
+            "thumb": shown.thumb(),
+            "meta": shown.meta(),
         },
         "routes": {
             "stream": format!("/stream/{id}"),
@@ -341,11 +419,15 @@ fn result_json(
         // When the asset was complete in its final place (Unix ms): `done` follows this.
         "committed_at": now(),
     });
+    if let Some(v) = version {
+        value["version"] = json!(v);
+    }
     if let Some(b) = built {
         value["duration"] = json!(b.duration);
         value["timings"] = serde_json::to_value(&b.timings)?;
         value["renditions"] = serde_json::to_value(&b.renditions)?;
         value["hls"] = serde_json::to_value(&b.hls)?;
+        value["media"] = serde_json::to_value(&b.media)?;
     }
     Ok(value)
 }

@@ -104,90 +104,13 @@ impl SignSettings {
     /// flag, variable or file key they came from.
     pub fn resolve(settings: &Settings, flags: &SignFlags<'_>) -> anyhow::Result<SignSettings> {
         let section = &settings.file.sign;
-        let env = &settings.env;
         let file_name = settings.config_path.as_deref().map_or("playtube.toml".to_owned(), |p| p.display().to_string());
-
         let mut keys = Keyring::new();
-        let default_source = if let Some(path) = flags.key_file {
-            keys.set_default(read_key_file(path, "--key-file")?);
-            Some(format!("key file {}", path.display()))
-        } else if let Some((name, value)) = env.first(&["PLAYTUBE_SECRET_KEY", "GO_VIDEO_SECRET_KEY"]) {
-            keys.set_default(key_from(value.as_bytes().to_vec(), name)?);
-            Some(name.to_owned())
-        } else if let Some(path) = env.get("PLAYTUBE_KEY_FILE") {
-            keys.set_default(read_key_file(Path::new(path), "PLAYTUBE_KEY_FILE")?);
-            Some(format!("key file {path}"))
-        } else if let Some(path) = &section.key_file {
-            keys.set_default(read_key_file(path, &format!("[sign] key_file in {file_name}"))?);
-            Some(format!("key file {}", path.display()))
-        } else if let Some(secret) = &section.secret {
-            keys.set_default(key_from(secret.as_bytes().to_vec(), &format!("[sign] secret in {file_name}"))?);
-            Some(format!("[sign] secret in {file_name}"))
-        } else {
-            None
-        };
-
-        for (name, source) in &section.keys {
-            let kid = KeyId::parse(name).map_err(|e| UsageError::new(format!("[sign.keys] in {file_name}: {e}")))?;
-            let key = match source {
-                KeySource::File(path) => read_key_file(path, &format!("[sign.keys] {name} in {file_name}"))?,
-                KeySource::Env(var) => match env.get(var) {
-                    Some(value) => key_from(value.as_bytes().to_vec(), &format!("{var} (key {name})"))?,
-                    None => {
-                        return Err(UsageError::with_hint(
-                            format!("[sign.keys] {name} reads environment variable {var}, which is not set"),
-                            format!("export {var}=... or remove key {name} from {file_name}"),
-                        )
-                        .into())
-                    }
-                },
-            };
-            keys.insert(kid, key);
-        }
-
-        let (kid, _) = Layer {
-            flag: flags.kid.map(|k| (Some(k.to_owned()), "--kid")),
-            env: Some((env, "PLAYTUBE_SIGN_KID")),
-            file: section.kid.clone().map(|k| (Some(k), "[sign] kid")),
-            default: None,
-        }
-        .resolve_with(|raw| Ok(Some(raw.to_owned())))?;
-        let signing_kid = match kid.as_deref() {
-            None => None,
-            Some(k) => {
-                let kid = KeyId::parse(k).map_err(|e| UsageError::new(e.to_string()))?;
-                if keys.get(Some(&kid)).is_none() {
-                    let known: Vec<&str> = keys.ids().map(KeyId::as_str).collect();
-                    return Err(UsageError::with_hint(
-                        format!("signing key id {k:?} is not configured"),
-                        if known.is_empty() {
-                            format!("add it under [sign.keys] in {file_name}, e.g. {k} = {{ file = \"/etc/playtube/{k}.key\" }}")
-                        } else {
-                            format!("configured key ids: {}", known.join(", "))
-                        },
-                    )
-                    .into());
-                }
-                Some(kid)
-            }
-        };
-
-        // A duration from the variable or the file; the message names which, and the file read.
-        let in_file = |from: &Origin| match from {
-            Origin::File(_) => format!(" in {file_name}"),
-            _ => String::new(),
-        };
+        let default_source = default_key(settings, flags, &file_name, &mut keys)?;
+        named_keys(settings, &file_name, &mut keys)?;
+        let signing_kid = signing_kid(settings, flags, &keys, &file_name)?;
         let duration = |env_key: &'static str, file: &Option<String>, key: &'static str, default: u64| {
-            let layer = Layer {
-                flag: None,
-                env: Some((env, env_key)),
-                file: file.clone().map(|v| (Some(v), key)),
-                default: None,
-            };
-            let (raw, from) = layer.resolve_with(|raw| Ok(Some(raw.to_owned())))?;
-            let Some(raw) = raw else { return Ok::<_, UsageError>(default) };
-            parse_duration(&raw)
-                .map_err(|e| UsageError::new(format!("{}{} is invalid: {e}", from.quote(&raw), in_file(&from))))
+            sign_duration(settings, &file_name, (env_key, file, key), default)
         };
         let policy = Policy {
             max_lifetime: duration(
@@ -207,19 +130,7 @@ impl SignSettings {
             Some(raw) => expiry_flag(raw)?,
             None => Expiry::In(duration("PLAYTUBE_SIGN_EXPIRES", &section.expires, "[sign] expires", DEFAULT_EXPIRES)?),
         };
-        let (base_url, from) = Layer {
-            flag: flags.base_url.map(|b| (b.to_owned(), "--base-url")),
-            env: Some((env, "PLAYTUBE_SIGN_BASE_URL")),
-            file: section.base_url.clone().map(|b| (b, "[sign] base_url")),
-            default: String::new(),
-        }
-        .resolve()?;
-        let base_url = match from {
-            Origin::Default => base_url,
-            _ => {
-                check_base_url(&base_url).map_err(|e| UsageError { message: format!("{from}: {}", e.message), ..e })?
-            }
-        };
+        let base_url = base_url(settings, flags)?;
         Ok(SignSettings { keys, signing_kid, policy, expires, base_url, default_source })
     }
 
@@ -287,6 +198,139 @@ pub fn check_base_url(raw: &str) -> Result<String, UsageError> {
             "base URL {raw:?} is invalid: use http(s)://host[:port][/prefix] without query (e.g. https://cdn.example.com)"
         ))),
     }
+}
+
+/// The default key, from the first source that has one (flag, variables, key file, `[sign]`), and a
+/// description of where it came from.
+fn default_key(
+    settings: &Settings,
+    flags: &SignFlags<'_>,
+    file_name: &str,
+    keys: &mut Keyring,
+) -> anyhow::Result<Option<String>> {
+    let section = &settings.file.sign;
+    let env = &settings.env;
+    let source = if let Some(path) = flags.key_file {
+        keys.set_default(read_key_file(path, "--key-file")?);
+        Some(format!("key file {}", path.display()))
+    } else if let Some((name, value)) = env.first(&["PLAYTUBE_SECRET_KEY", "GO_VIDEO_SECRET_KEY"]) {
+        keys.set_default(key_from(value.as_bytes().to_vec(), name)?);
+        Some(name.to_owned())
+    } else if let Some(path) = env.get("PLAYTUBE_KEY_FILE") {
+        keys.set_default(read_key_file(Path::new(path), "PLAYTUBE_KEY_FILE")?);
+        Some(format!("key file {path}"))
+    } else if let Some(path) = &section.key_file {
+        keys.set_default(read_key_file(path, &format!("[sign] key_file in {file_name}"))?);
+        Some(format!("key file {}", path.display()))
+    } else if let Some(secret) = &section.secret {
+        keys.set_default(key_from(secret.as_bytes().to_vec(), &format!("[sign] secret in {file_name}"))?);
+        Some(format!("[sign] secret in {file_name}"))
+    } else {
+        None
+    };
+    Ok(source)
+}
+
+/// The named keys of `[sign.keys]` (rotation): each from a file or a variable.
+fn named_keys(settings: &Settings, file_name: &str, keys: &mut Keyring) -> anyhow::Result<()> {
+    let section = &settings.file.sign;
+    let env = &settings.env;
+    for (name, source) in &section.keys {
+        let kid = KeyId::parse(name).map_err(|e| UsageError::new(format!("[sign.keys] in {file_name}: {e}")))?;
+        let key = match source {
+            KeySource::File(path) => read_key_file(path, &format!("[sign.keys] {name} in {file_name}"))?,
+            KeySource::Env(var) => match env.get(var) {
+                Some(value) => key_from(value.as_bytes().to_vec(), &format!("{var} (key {name})"))?,
+                None => {
+                    return Err(UsageError::with_hint(
+                        format!("[sign.keys] {name} reads environment variable {var}, which is not set"),
+                        format!("export {var}=... or remove key {name} from {file_name}"),
+                    )
+                    .into())
+                }
+            },
+        };
+        keys.insert(kid, key);
+    }
+    Ok(())
+}
+
+/// The key id `sign` signs with (flag > variable > `[sign] kid`), which must be configured.
+fn signing_kid(
+    settings: &Settings,
+    flags: &SignFlags<'_>,
+    keys: &Keyring,
+    file_name: &str,
+) -> anyhow::Result<Option<KeyId>> {
+    let section = &settings.file.sign;
+    let env = &settings.env;
+    let (kid, _) = Layer {
+        flag: flags.kid.map(|k| (Some(k.to_owned()), "--kid")),
+        env: Some((env, "PLAYTUBE_SIGN_KID")),
+        file: section.kid.clone().map(|k| (Some(k), "[sign] kid")),
+        default: None,
+    }
+    .resolve_with(|raw| Ok(Some(raw.to_owned())))?;
+    let signing_kid = match kid.as_deref() {
+        None => None,
+        Some(k) => {
+            let kid = KeyId::parse(k).map_err(|e| UsageError::new(e.to_string()))?;
+            if keys.get(Some(&kid)).is_none() {
+                let known: Vec<&str> = keys.ids().map(KeyId::as_str).collect();
+                return Err(UsageError::with_hint(
+                    format!("signing key id {k:?} is not configured"),
+                    if known.is_empty() {
+                        format!("add it under [sign.keys] in {file_name}, e.g. {k} = {{ file = \"/etc/playtube/{k}.key\" }}")
+                    } else {
+                        format!("configured key ids: {}", known.join(", "))
+                    },
+                )
+                .into());
+            }
+            Some(kid)
+        }
+    };
+    Ok(signing_kid)
+}
+
+/// A duration from the variable or the file (or `default`); the message names which, and the file read.
+fn sign_duration(
+    settings: &Settings,
+    file_name: &str,
+    (env_key, file, key): (&'static str, &Option<String>, &'static str),
+    default: u64,
+) -> Result<u64, UsageError> {
+    let layer = Layer {
+        flag: None,
+        env: Some((&settings.env, env_key)),
+        file: file.clone().map(|v| (Some(v), key)),
+        default: None,
+    };
+    let (raw, from) = layer.resolve_with(|raw| Ok(Some(raw.to_owned())))?;
+    let Some(raw) = raw else { return Ok(default) };
+    let in_file = match from {
+        Origin::File(_) => format!(" in {file_name}"),
+        _ => String::new(),
+    };
+    parse_duration(&raw).map_err(|e| UsageError::new(format!("{}{in_file} is invalid: {e}", from.quote(&raw))))
+}
+
+/// The public base URL of signed links (flag > variable > `[sign] base_url`), checked when given.
+fn base_url(settings: &Settings, flags: &SignFlags<'_>) -> anyhow::Result<String> {
+    let section = &settings.file.sign;
+    let env = &settings.env;
+    let (base_url, from) = Layer {
+        flag: flags.base_url.map(|b| (b.to_owned(), "--base-url")),
+        env: Some((env, "PLAYTUBE_SIGN_BASE_URL")),
+        file: section.base_url.clone().map(|b| (b, "[sign] base_url")),
+        default: String::new(),
+    }
+    .resolve()?;
+    let base_url = match from {
+        Origin::Default => base_url,
+        _ => check_base_url(&base_url).map_err(|e| UsageError { message: format!("{from}: {}", e.message), ..e })?,
+    };
+    Ok(base_url)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub const MAX_JOB_BYTES: usize = 64 * 1024;
 
 /// How an asset is built: the pipeline flags `enqueue` takes. Anything left out means "the worker's own
 /// configuration" (its `[pipeline]` section or defaults).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BuildSettings {
     /// Only these rungs (e.g. `["360p", "720p"]`); empty means the whole ladder.
@@ -33,10 +33,39 @@ pub struct BuildSettings {
     /// `ts` or `fmp4`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment_type: Option<String>,
+    /// Audio languages to keep (`["en", "es"]`); two or more become an HLS audio group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_languages: Option<Vec<String>>,
+    /// Subtitle files to add, each at a path every worker can read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subtitles: Vec<JobSubtitle>,
+    /// Ignore `<stem>.<lang>.srt|vtt` files beside the source.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_sidecar_subtitles: bool,
+    /// Seconds between storyboard (scrub-preview) frames.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storyboard_interval: Option<f64>,
+    /// Draw no storyboard.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_storyboard: bool,
+}
+
+/// One subtitle file of a job: `{"language": "en", "path": "/shared/in/movie.en.srt"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSubtitle {
+    /// A language tag (`en`, `pt-BR`).
+    pub language: String,
+    /// SubRip or WebVTT, at an absolute path shared by the workers.
+    pub path: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One unit of work: build asset `asset` from `source` into the assets root `output`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
     /// Format version, 1.
     #[serde(default = "version_one")]
@@ -297,6 +326,40 @@ mod tests {
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         let s = BuildSettings { preset: Some("fast".into()), ..Default::default() };
         assert_eq!(job_id("a", "/s.mp4", "/o", &s), format!("a-{hex}"));
+    }
+
+    #[test]
+    fn media_settings_are_part_of_the_job_id_and_absent_ones_leave_old_ids_alone() {
+        let base = job_id("clip", "/in/clip.mp4", "/assets", &settings());
+        let with = |f: &dyn Fn(&mut BuildSettings)| {
+            let mut s = settings();
+            f(&mut s);
+            job_id("clip", "/in/clip.mp4", "/assets", &s)
+        };
+        let variants = [
+            with(&|s| s.audio_languages = Some(vec!["en".into(), "es".into()])),
+            with(&|s| s.subtitles = vec![JobSubtitle { language: "fr".into(), path: "/in/clip.fr.srt".into() }]),
+            with(&|s| s.no_sidecar_subtitles = true),
+            with(&|s| s.storyboard_interval = Some(2.5)),
+            with(&|s| s.no_storyboard = true),
+        ];
+        let distinct: std::collections::BTreeSet<&String> = variants.iter().chain([&base]).collect();
+        assert_eq!(distinct.len(), variants.len() + 1, "{variants:?}");
+        // Defaults are left out of the key, so jobs enqueued before these settings existed keep their ids.
+        let json = serde_json::to_string(&settings()).unwrap();
+        assert_eq!(json, r#"{"qualities":["360p"],"preset":"ultrafast"}"#);
+    }
+
+    #[test]
+    fn a_job_with_media_settings_round_trips_and_parses_from_another_application() {
+        let raw = r#"{"id":"j1","asset":"clip","source":"/in/a.mp4","output":"s3://b/p","settings":{
+            "audio_languages":["en","es"],"subtitles":[{"language":"en","path":"/in/a.en.srt"}],
+            "no_sidecar_subtitles":true,"storyboard_interval":2.0,"no_storyboard":false}}"#;
+        let job = Job::parse(Some(raw)).unwrap();
+        assert_eq!(job.settings.audio_languages.as_deref(), Some(&["en".to_owned(), "es".to_owned()][..]));
+        assert_eq!(job.settings.subtitles[0].path, "/in/a.en.srt");
+        assert_eq!(job.settings.storyboard_interval, Some(2.0));
+        assert_eq!(Job::parse(Some(&job.to_json())).unwrap(), job);
     }
 
     #[test]

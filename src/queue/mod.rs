@@ -28,7 +28,7 @@ use std::time::Duration;
 use redis::{RedisResult, Value};
 
 pub use conn::redact;
-pub use format::{BuildSettings, Event, EventKind, Job, JobError, JobState};
+pub use format::{BuildSettings, Event, EventKind, Job, JobError, JobState, JobSubtitle};
 pub use lease::Lease;
 pub use query::{JobRecord, Summary};
 
@@ -159,7 +159,7 @@ pub struct Rejected {
 /// The outcome of reading the stream once.
 #[derive(Debug)]
 pub enum Next {
-    Job(Claim),
+    Job(Box<Claim>),
     Rejected(Rejected),
     Nothing,
 }
@@ -346,7 +346,7 @@ impl Queue {
 
     fn claim_or_reject(&mut self, (entry, fields): Entry, takeover: bool) -> Result<Next, QueueError> {
         match Job::parse(fields.get("job").map(String::as_str)) {
-            Ok(job) => Ok(Next::Job(Claim { entry, job, takeover })),
+            Ok(job) => Ok(Next::Job(Box::new(Claim { entry, job, takeover }))),
             Err(err) => {
                 let error = format!("stream entry {entry} is not a valid job: {err}");
                 self.reject(&entry, &fields, &error)?;
