@@ -13,10 +13,13 @@
 #    advertisements have no per-socket counter: they come from `nstat -asz` (before/after, history
 #    untouched), which counts the whole machine, so other traffic adds to them (the IP bytes per
 #    response, against the body size, show how much).
-# 2. fairness: wrk runs SECONDS (default 15, longer than wrk's 10 s timeout) with --latency; one second
-#    before the end `ss -tin` gives each server connection's bytes_acked, i.e. how many responses each
-#    of the CONNS connections has been served so far. Printed: p50/p99/max latency, timeouts, and the
-#    spread of responses per connection (min, 1st percentile, median, max, connections served nothing).
+# 2. fairness: wrk runs SECONDS (default 15, longer than wrk's 10 s timeout) with --latency, and `ss -tin`
+#    samples the server side of every connection each second. Printed: p50/p99/max latency and
+#    timeouts (as wrk sees them: they include the client's own delays in reading), the spread of
+#    responses per connection by the last sample (2 s before the end) (bytes_acked / body: min, 1st percentile, median,
+#    max, connections served nothing), and the server's own share: the longest time a request that
+#    had reached the server waited for the first byte of its response (lastrcv < lastsnd), and how
+#    many connections had a request wait 1 s or more.
 #
 # Usage: tests/bench/serve-wire.sh [SECONDS] (default 15). Env: CELLS (default "segments:1000
 # ranges:1000"), REQUESTS, BIN (a playtube binary; default: build target/release/playtube), SERVERS
@@ -198,28 +201,40 @@ fairness_run() { # $1 server, $2 workload, $3 conns -> one line of latency and p
   taskset -c 1 wrk -t1 -c "$conns" -d "${DUR}s" --timeout 10s --latency -s "$WORK/run.lua" "http://127.0.0.1:$port/" \
     > "$WORK/wrk.out" 2>&1 &
   WRK_PID=$!
-  sleep $((DUR - 1))
-  server_sockets "$port" > "$WORK/ss" || true
+  # Every second, the server side of every connection. A request that has reached the server and got
+  # no byte of its response yet shows as data received after the last data sent (lastrcv < lastsnd):
+  # lastrcv is then how long that request has waited in the server, whatever the client does.
+  local t; rm -f "$WORK"/ss.*
+  local start; start=$(date +%s.%N)
+  for t in $(seq 1 $((DUR - 2))); do
+    sleep "$(awk -v s="$start" -v t="$t" -v now="$(date +%s.%N)" 'BEGIN { d = s + t - now; print (d > 0 ? d : 0) }')"
+    server_sockets "$port" > "$WORK/ss.$t" || true
+  done
   wait "$WRK_PID" || true; WRK_PID=""
   stop_server
   local out; out=$(cat "$WORK/wrk.out")
-  local reqs p50 p99 max timeouts
+  local reqs p50 p99 max timeouts waits
   reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
   p50=$(echo "$out" | awk '$1 == "50%" { print $2 }')
   p99=$(echo "$out" | awk '$1 == "99%" { print $2 }')
   max=$(echo "$out" | awk '/Latency/ && !/Distribution/ { print $4 }')
   timeouts=$(echo "$out" | awk '/Socket errors/ { gsub(",", ""); print $NF }')
-  # Responses served per connection so far: bytes the client acknowledged / body size (a connection
-  # that has received nothing shows no bytes_acked).
+  waits=$(cat "$WORK"/ss.* | awk '
+    function f(name) { return match($0, name ":[0-9]+") ? substr($0, RSTART + length(name) + 1, RLENGTH - length(name) - 1) + 0 : -1 }
+    { rcv = f("lastrcv"); snd = f("lastsnd")
+      if (rcv >= 0 && snd >= 0 && rcv < snd) { if (rcv > worst) worst = rcv; if (rcv >= 1000) long[$4] = 1 } }
+    END { n = 0; for (c in long) n++; printf "longest %d ms, connections waiting >= 1 s: %d", worst, n }')
+  # Responses served per connection by the last sample: bytes the client acknowledged / body size (a
+  # connection that has received nothing shows no bytes_acked).
   awk -v body="$(body_bytes "$workload")" '
-    { n = 0; if (match($0, /bytes_acked:[0-9]+/)) n = int(substr($0, RSTART + 12, RLENGTH - 12) / body); print n }' "$WORK/ss" \
+    { n = 0; if (match($0, /bytes_acked:[0-9]+/)) n = int(substr($0, RSTART + 12, RLENGTH - 12) / body); print n }' "$WORK/ss.$((DUR - 2))" \
     | sort -n > "$WORK/per-conn"
-  awk -v label="$workload x$conns ${server%%=*}" -v reqs="$reqs" -v p50="$p50" -v p99="$p99" -v max="$max" -v to="${timeouts:-0}" '
+  awk -v label="$workload x$conns ${server%%=*}" -v reqs="$reqs" -v p50="$p50" -v p99="$p99" -v max="$max" -v to="${timeouts:-0}" -v waits="$waits" '
     { v[NR] = $1; if ($1 == 0) zero++ }
     END {
       n = NR; if (n == 0) { printf "%-28s no connections sampled\n", label; exit }
-      printf "%-28s %6s responses | latency p50 %8s p99 %8s max %8s | timeouts %s | responses per connection (%d conns, %d s in): min %d p1 %d median %d max %d, served nothing %d\n",
-        label, reqs, p50, p99, max, to, n, '"$((DUR - 1))"', v[1], v[int(n * 0.01) + 1], v[int(n / 2) + 1], v[n], zero + 0
+      printf "%-28s %6s responses | latency p50 %8s p99 %8s max %8s | timeouts %s | responses per connection (%d conns, %d s in): min %d p1 %d median %d max %d, served nothing %d | requests waiting in the server (sampled each second): %s\n",
+        label, reqs, p50, p99, max, to, n, '"$((DUR - 2))"', v[1], v[int(n * 0.01) + 1], v[int(n / 2) + 1], v[n], zero + 0, waits
     }' "$WORK/per-conn"
 }
 
