@@ -271,6 +271,7 @@ Register-ArgumentCompleter -Native -CommandName 'playtube' -ScriptBlock {
             [CompletionResult]::new('--no-sidecar-subtitles', '--no-sidecar-subtitles', [CompletionResultType]::ParameterName, 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)')
             [CompletionResult]::new('--no-storyboard', '--no-storyboard', [CompletionResultType]::ParameterName, 'Do not draw scrub-preview sprite sheets (hls/storyboard/)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Rebuild even if the asset is already finished (and queue a finished job again)')
+            [CompletionResult]::new('--allow-partial', '--allow-partial', [CompletionResultType]::ParameterName, 'Let the job build from a source that ends before the duration it declares, keeping what could be read; the shortfall is recorded in meta.json and the job''s result. Without it such a job fails')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors; no progress bars')

@@ -140,7 +140,7 @@ _playtube() {
             return 0
             ;;
         playtube__subcmd__enqueue)
-            opts="-o -q -v -h -V --out --id --qualities --preset --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --force --queue --queue-name --config --json --quiet --verbose --color --help --version"
+            opts="-o -q -v -h -V --out --id --qualities --preset --segment-duration --segment-type --audio-languages --subtitles --no-sidecar-subtitles --storyboard-interval --no-storyboard --force --allow-partial --queue --queue-name --config --json --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -258,6 +258,7 @@ set edit:completion:arg-completer[playtube] = {|@words|
             cand --no-sidecar-subtitles 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)'
             cand --no-storyboard 'Do not draw scrub-preview sprite sheets (hls/storyboard/)'
             cand --force 'Rebuild even if the asset is already finished (and queue a finished job again)'
+            cand --allow-partial 'Let the job build from a source that ends before the duration it declares, keeping what could be read; the shortfall is recorded in meta.json and the job''s result. Without it such a job fails'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
             cand -q 'Print nothing but errors; no progress bars'
             cand --quiet 'Print nothing but errors; no progress bars'

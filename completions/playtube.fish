@@ -225,6 +225,7 @@ never\t''"
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l no-sidecar-subtitles -d 'Ignore <stem>.<lang>.srt|vtt files beside the source (they are used by default)'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l no-storyboard -d 'Do not draw scrub-preview sprite sheets (hls/storyboard/)'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l force -d 'Rebuild even if the asset is already finished (and queue a finished job again)'
+complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l allow-partial -d 'Let the job build from a source that ends before the duration it declares, keeping what could be read; the shortfall is recorded in meta.json and the job\'s result. Without it such a job fails'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s q -l quiet -d 'Print nothing but errors; no progress bars'
 complete -c playtube -n "__fish_playtube_using_subcommand enqueue" -s v -l verbose -d 'Say more (repeat for more detail: -vv shows every ffmpeg command line)'

@@ -406,6 +406,11 @@ pub struct EnqueueArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Let the job build from a source that ends before the duration it declares, keeping what could be
+    /// read; the shortfall is recorded in meta.json and the job's result. Without it such a job fails.
+    #[arg(long)]
+    pub allow_partial: bool,
+
     #[command(flatten)]
     pub queue: QueueArgs,
 }

@@ -343,3 +343,65 @@ fn jobs_lists_states_as_a_table_and_json() {
         assert_eq!(v["jobs"][0]["id"], jobs[0].0.as_str());
     }
 }
+
+#[test]
+fn a_partly_readable_source_fails_its_job_unless_enqueued_with_allow_partial() {
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    let url = server.url();
+    let mut q = queue(&server);
+    // A faststart copy of a 2 s clip cut at 60 % of its size: the moov (at the front) declares 2 s,
+    // the mdat ends early (an interrupted upload).
+    let whole = home.path().join("whole.mp4");
+    let status = Command::new(common::required_tool("ffmpeg", "ffmpeg"))
+        .args(["-v", "error", "-y", "-i"])
+        .arg(common::fixture("tiny-240p.mp4"))
+        .args(["-c", "copy", "-movflags", "+faststart"])
+        .arg(&whole)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let data = std::fs::read(&whole).unwrap();
+    let cut = home.path().join("cut.mp4");
+    std::fs::write(&cut, &data[..data.len() * 6 / 10]).unwrap();
+    let strict =
+        enqueue(home.path(), &url, &root, std::slice::from_ref(&cut), &[&FAST[..], &["--id", "strict"]].concat());
+    let partial = enqueue(
+        home.path(),
+        &url,
+        &root,
+        std::slice::from_ref(&cut),
+        &[&FAST[..], &["--id", "partial", "--allow-partial"]].concat(),
+    );
+    assert_ne!(strict[0].0, partial[0].0, "--allow-partial is part of the job (and its id)");
+    let w = Worker::start(home.path(), &url, "a", &["--max-attempts", "1"]);
+    let events = collect_events(&mut q, Duration::from_secs(300), |seen| {
+        seen.iter().any(|(_, e)| e.job == strict[0].0 && matches!(e.kind, EventKind::Failed { .. }))
+            && count(seen, &partial[0].0, "done") == 1
+    });
+    let failed = events
+        .iter()
+        .find_map(|(_, e)| match &e.kind {
+            EventKind::Failed { error, .. } if e.job == strict[0].0 => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(failed.contains("cut.mp4") && failed.contains("truncated"), "{failed}");
+    assert!(!root.join("strict").exists(), "no asset from the refused source");
+    let result = events
+        .iter()
+        .find_map(|(_, e)| match &e.kind {
+            EventKind::Done { result } if e.job == partial[0].0 => Some(result.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let shortfall = &result["partial_source"];
+    let (declared, decoded) =
+        (shortfall["declared_seconds"].as_f64().unwrap(), shortfall["decoded_seconds"].as_f64().unwrap());
+    assert!(decoded < declared, "{result}");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("partial").join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["partial_source"], *shortfall);
+    drop(w);
+}

@@ -62,8 +62,7 @@ pub fn run(settings: &Settings, args: &EnqueueArgs) -> anyhow::Result<Code> {
         no_sidecars: seg.no_sidecar_subtitles,
         no_storyboard: seg.no_storyboard,
         storyboard_interval: seg.storyboard_interval,
-        // Jobs do not carry --allow-partial: a partly readable source fails its job, naming the file.
-        allow_partial: false,
+        allow_partial: args.allow_partial,
     };
     crate::config::pipeline::asset_plan(settings, &flags, Products::ALL, StreamCopy::WhenWebPlayable)?;
     let mut subtitles = Vec::new();
@@ -91,6 +90,7 @@ pub fn run(settings: &Settings, args: &EnqueueArgs) -> anyhow::Result<Code> {
         no_sidecar_subtitles: seg.no_sidecar_subtitles,
         storyboard_interval: seg.storyboard_interval,
         no_storyboard: seg.no_storyboard,
+        allow_partial: args.allow_partial,
     };
     let root = match &args.out {
         Some(o) if is_url(o) => match Location::parse(o) {

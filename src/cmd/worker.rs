@@ -279,8 +279,7 @@ fn job_plan(settings: &Settings, job: &Job) -> anyhow::Result<AssetPlan> {
         no_sidecars: b.no_sidecar_subtitles,
         no_storyboard: b.no_storyboard,
         storyboard_interval: b.storyboard_interval,
-        // Jobs do not carry --allow-partial: a partly readable source fails its job, naming the file.
-        allow_partial: false,
+        allow_partial: b.allow_partial,
     };
     let (plan, _) = crate::config::pipeline::asset_plan(settings, &flags, Products::ALL, StreamCopy::WhenWebPlayable)
         .map_err(|e| anyhow::anyhow!("the job's settings: {}", e.message))?;
@@ -430,6 +429,9 @@ fn result_json(
         value["renditions"] = serde_json::to_value(&b.renditions)?;
         value["hls"] = serde_json::to_value(&b.hls)?;
         value["media"] = serde_json::to_value(&b.media)?;
+        if let Some(p) = &b.partial_source {
+            value["partial_source"] = serde_json::to_value(p)?;
+        }
     }
     Ok(value)
 }

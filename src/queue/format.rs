@@ -48,6 +48,10 @@ pub struct BuildSettings {
     /// Draw no storyboard.
     #[serde(default, skip_serializing_if = "is_false")]
     pub no_storyboard: bool,
+    /// Build from a source that is only partly readable, recording the shortfall as a warning in the
+    /// asset's meta.json and the job's result (`--allow-partial`); otherwise such a source fails the job.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_partial: bool,
 }
 
 /// One subtitle file of a job: `{"language": "en", "path": "/shared/in/movie.en.srt"}`.
