@@ -456,7 +456,20 @@ fn sign_reads_which_files_a_published_asset_has_from_its_current_version() {
     let dir = tempfile::tempdir().unwrap();
     let asset = dir.path().join("clip");
     std::fs::create_dir_all(asset.join("renditions")).unwrap();
-    for file in ["stream.mp4", "renditions/1080p.mp4", "renditions/480p.mp4"] {
+    // Two caption languages with a whole-file WebVTT, a subtitle folder without one (not offered), and
+    // a storyboard index.
+    for sub in ["hls/subs-es", "hls/subs-en", "hls/subs-fr", "hls/storyboard"] {
+        std::fs::create_dir_all(asset.join(sub)).unwrap();
+    }
+    for file in [
+        "stream.mp4",
+        "renditions/1080p.mp4",
+        "renditions/480p.mp4",
+        "hls/subs-es/all.vtt",
+        "hls/subs-en/all.vtt",
+        "hls/subs-fr/playlist.m3u8",
+        "hls/storyboard/storyboard.vtt",
+    ] {
         std::fs::write(asset.join(file), b"x").unwrap();
     }
     run_ok(publish_cmd(&g.env(), &[s(&asset), &format!("s3://{bucket}/lib")]));
@@ -473,7 +486,17 @@ fn sign_reads_which_files_a_published_asset_has_from_its_current_version() {
     let qualities: Vec<&str> =
         json["qualities"].as_array().unwrap().iter().map(|q| q["quality"].as_str().unwrap()).collect();
     assert_eq!(qualities, ["480p", "1080p"]);
-    assert!(json["streamUrl"].is_string() && json["hlsUrl"].is_null() && json["poster"].is_null(), "{json}");
+    assert!(json["streamUrl"].is_string() && json["hlsUrl"].is_string() && json["poster"].is_null(), "{json}");
+    let captions: Vec<(&str, &str)> = json["captions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["language"].as_str().unwrap(), c["url"].as_str().unwrap()))
+        .collect();
+    assert_eq!(captions.len(), 2, "{json}");
+    assert_eq!((captions[0].0, captions[1].0), ("en", "es"), "{json}");
+    assert!(captions[0].1.starts_with("/hls/clip/subs-en/all.vtt?"), "{json}");
+    assert!(json["storyboard"].as_str().unwrap().starts_with("/hls/clip/storyboard/storyboard.vtt?"), "{json}");
     let out = sign("other");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not published"));

@@ -146,6 +146,9 @@ struct QualityUrl {
     url: String,
 }
 
+/// Caption languages listed by `sign --asset --root` (the watch page offers at most 32).
+const MAX_CAPTIONS: usize = 64;
+
 fn sign_asset(
     settings: &Settings,
     signer: &Signer<'_>,
@@ -177,8 +180,12 @@ fn sign_asset(
         has_hls = pointer.has_entry(HLS_DIR);
         has_thumb = pointer.has_entry(THUMB_FILE);
         wanted = renditions.into_iter().map(|r| r.quality).collect();
-        // Captions and the storyboard are not looked up in object storage: not listed.
-        has_storyboard = false;
+        let extras = match pointer.version_id() {
+            Some(version) => store.extras(&id, &version, MAX_CAPTIONS)?,
+            None => Default::default(),
+        };
+        has_storyboard = extras.storyboard;
+        caption_folders = extras.captions;
     } else if let Some(root) = root {
         let asset = Layout::new(root).asset(&id);
         if !asset.dir().is_dir() {
@@ -188,7 +195,7 @@ fn sign_asset(
         has_hls = asset.hls_master().is_file();
         has_thumb = asset.thumb().is_file();
         has_storyboard = asset.storyboard_index().is_file();
-        caption_folders = asset.subtitle_folders(64);
+        caption_folders = asset.subtitle_folders(MAX_CAPTIONS);
         wanted = asset.rendition_files().unwrap_or_default().into_iter().map(|r| r.quality).collect();
     }
     let url = |path: String| signer.url(&path).map(|(u, _)| u);

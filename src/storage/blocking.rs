@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{Error, Pointer, PublishOptions, PublishOutcome, PublishProgress, S3Url, StorageOptions, Store};
-use crate::layout::AssetId;
+use super::{Error, Extras, Pointer, PublishOptions, PublishOutcome, PublishProgress, S3Url, StorageOptions, Store};
+use crate::layout::{AssetId, VersionId};
 
 /// A [`Store`] plus the runtime that drives it.
 pub struct BlockingStore {
@@ -54,6 +54,10 @@ impl BlockingStore {
         id: &AssetId,
     ) -> Result<Option<(Pointer, Vec<crate::layout::RenditionFile>)>, Error> {
         self.block_on(self.store.current_renditions(id))
+    }
+
+    pub fn extras(&self, id: &AssetId, version: &VersionId, max_captions: usize) -> Result<Extras, Error> {
+        self.block_on(self.store.extras(id, version, max_captions))
     }
 
     pub fn publish(

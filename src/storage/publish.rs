@@ -56,6 +56,15 @@ pub struct Pointer {
     pub retired: Vec<Retired>,
 }
 
+/// What a published version has beside its renditions (see [`Store::extras`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// `subs-<lang>[_n]` folders that hold a whole-file WebVTT, sorted by name.
+    pub captions: Vec<Quality>,
+    /// `hls/storyboard/storyboard.vtt` exists.
+    pub storyboard: bool,
+}
+
 /// A version that was replaced, and when (unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retired {
@@ -434,6 +443,43 @@ impl Store {
         }
         layout::sort_renditions(&mut found);
         Ok(Some((pointer, found)))
+    }
+
+    /// What the published `version` offers beside its renditions: the `hls/subs-<lang>/` folders that
+    /// hold a whole-file WebVTT (sorted, at most `max_captions`) and whether it has a storyboard index.
+    /// One delimiter LIST of `hls/` and a HEAD per caption folder, plus one for the storyboard.
+    pub async fn extras(&self, id: &AssetId, version: &VersionId, max_captions: usize) -> Result<Extras, Error> {
+        let asset = layout::AssetDir::relative();
+        let hls = self.objects().object(id, version, &asset.hls_dir());
+        let listed = self
+            .inner()
+            .list_with_delimiter(Some(&ObjectPath::from(hls.as_str())))
+            .await
+            .map_err(|e| self.error(&hls, e))?;
+        let mut folders: Vec<Quality> = listed
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename())
+            .filter(|name| name.starts_with(layout::SUBTITLES_DIR_PREFIX))
+            .filter_map(|name| Quality::parse(name).ok())
+            .collect();
+        folders.sort();
+        folders.truncate(max_captions);
+        let keys: Vec<String> =
+            folders.iter().map(|q| self.objects().object(id, version, &asset.subtitles_file(q))).collect();
+        let storyboard_key = self.objects().object(id, version, &asset.storyboard_index());
+        let (heads, storyboard) = futures_util::future::join(
+            futures_util::future::join_all(keys.iter().map(|k| self.head(k))),
+            self.head(&storyboard_key),
+        )
+        .await;
+        let mut captions = Vec::with_capacity(folders.len());
+        for (folder, head) in folders.into_iter().zip(heads) {
+            if head?.is_some() {
+                captions.push(folder);
+            }
+        }
+        Ok(Extras { captions, storyboard: storyboard?.is_some() })
     }
 
     async fn delete_version(&self, id: &AssetId, version: &VersionId) -> Result<usize, Error> {
