@@ -16,14 +16,25 @@
 # the run with the most requests/s is kept for each server (best of N: transient load from other
 # processes only ever makes a run slower).
 #
-# Usage: tests/bench/serve.sh [SECONDS_PER_CELL] (default 6). Env REPEAT=N. Needs wrk, nginx, taskset, cargo.
-# Everything lives in a temp dir that is removed at the end; only processes started here are stopped,
-# by PID. Total time is about 24 cells x REPEAT x (SECONDS + 2) s plus the release build.
+# The paced-viewer workload is what a player does instead of a download loop: 1000 connections, each
+# fetching the next segment every 5.5-6.5 s (first requests spread over the first 6 s, as viewers join),
+# for PACED_SECONDS (default 36, so ~6 segments per viewer). Its cells are compared on latency, mean and
+# p99 (requests/s is fixed by the pacing); for it the best of N is the run with the lowest mean latency.
+#
+# Usage: tests/bench/serve.sh [SECONDS_PER_CELL] (default 6). Env: REPEAT=N; WORKLOADS="ranges segments
+# playlist paced" (the default, any subset); CONNS="10 100 1000"; PACED_SECONDS; PLAYTUBE_BIN=path to
+# measure another build (for a before/after pair; default: this checkout's release build). Needs wrk,
+# nginx, taskset, cargo. Everything lives in a temp dir that is removed at the end; only processes
+# started here are stopped, by PID. Total time is about 24 cells x REPEAT x (SECONDS + 2) s, plus
+# 2 x REPEAT x (PACED_SECONDS + 2) s, plus the release build.
 set -euo pipefail
 
 DUR="${1:-6}"
 REPEAT="${REPEAT:-2}"
-CONNS=(10 100 1000)
+read -r -a CONNS <<< "${CONNS:-10 100 1000}"
+read -r -a WORKLOADS <<< "${WORKLOADS:-ranges segments playlist paced}"
+PACED_SECONDS="${PACED_SECONDS:-36}"
+PACED_CONNS=1000
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 NGINX="${NGINX:-/usr/sbin/nginx}"
@@ -32,8 +43,13 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 ulimit -n "$(ulimit -Hn)" || true
 [ "$(ulimit -n)" -ge 4096 ] || { echo "ulimit -n is $(ulimit -n); need >= 4096 for 1000 connections" >&2; exit 2; }
 
-(cd "$REPO" && cargo build --release -q)
-BIN="$REPO/target/release/playtube"
+if [ -n "${PLAYTUBE_BIN:-}" ]; then
+  BIN="$PLAYTUBE_BIN"
+else
+  (cd "$REPO" && cargo build --release -q)
+  BIN="$REPO/target/release/playtube"
+fi
+[ -x "$BIN" ] || { echo "$BIN is not an executable playtube" >&2; exit 2; }
 
 WORK="$(mktemp -d /tmp/playtube-bench.XXXXXX)"
 SERVER_PID=""
@@ -75,6 +91,22 @@ local n, i = $SEGS, 0
 request = function()
   i = (i + 1) % n
   return wrk.format("GET", string.format("/hls/abc/360p/seg_%05d.ts", i))
+end
+LUA
+# One wrk thread runs every connection, so delay() is called once per request of any connection: the
+# first PACED_CONNS calls are each viewer's first request (joining at a random time in the first 6 s),
+# the rest are the 5.5-6.5 s gaps between one viewer's segments.
+cat > "$WORK/paced.lua" <<LUA
+local n, i, calls, viewers = $SEGS, 0, 0, $PACED_CONNS
+math.randomseed(7)
+request = function()
+  i = (i + 1) % n
+  return wrk.format("GET", string.format("/hls/abc/360p/seg_%05d.ts", i))
+end
+delay = function()
+  calls = calls + 1
+  if calls <= viewers then return math.random(0, 6000) end
+  return math.random(5500, 6500)
 end
 LUA
 
@@ -159,17 +191,20 @@ run_cell() { # $1 server, $2 workload, $3 connections
     ranges)   url="http://127.0.0.1:$port/stream/abc"; script=(-s "$WORK/ranges.lua") ;;
     segments) url="http://127.0.0.1:$port/hls/abc/360p/seg_00000.ts"; script=(-s "$WORK/segments.lua") ;;
     playlist) url="http://127.0.0.1:$port/hls/abc/360p/playlist.m3u8" ;;
+    paced)    url="http://127.0.0.1:$port/hls/abc/360p/seg_00000.ts"; script=(-s "$WORK/paced.lua") ;;
   esac
-  local threads=1
-  taskset -c 1 wrk -t1 -c "$conns" -d 1s "${script[@]}" "$url" > /dev/null 2>&1 || true
+  local threads=1 secs=$DUR warm=("${script[@]}")
+  if [ "$workload" = paced ]; then secs=$PACED_SECONDS; warm=(-s "$WORK/segments.lua"); fi
+  taskset -c 1 wrk -t1 -c "$conns" -d 1s "${warm[@]}" "$url" > /dev/null 2>&1 || true
   local before after out m_before m_after
   before=$(cpu_ticks "$SERVER_PID"); m_before=$(machine_ticks)
-  out=$(taskset -c 1 wrk -t"$threads" -c "$conns" -d "${DUR}s" --timeout 10s --latency "${script[@]}" "$url" 2>&1)
+  out=$(taskset -c 1 wrk -t"$threads" -c "$conns" -d "${secs}s" --timeout 10s --latency "${script[@]}" "$url" 2>&1)
   after=$(cpu_ticks "$SERVER_PID"); m_after=$(machine_ticks)
   local rss_kb; rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")
   stop_server
-  local reqs rps tps p50 p99 sockerr non2xx
+  local reqs rps tps mean p50 p99 sockerr non2xx
   reqs=$(echo "$out" | awk '/requests in/ { print $1 }')
+  mean=$(to_ms "$(echo "$out" | awk '$1 == "Latency" && $2 ~ /^[0-9]/ { print $2; exit }')")
   rps=$(echo "$out" | awk '/Requests\/sec/ { printf "%.0f", $2 }')
   tps=$(to_mb "$(echo "$out" | awk '/Transfer\/sec/ { print $2 }')")
   p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")
@@ -179,14 +214,16 @@ run_cell() { # $1 server, $2 workload, $3 connections
   local errors=$(( ${sockerr:-0} + ${non2xx:-0} ))
   local cpu_us; cpu_us=$(awk -v t=$(( (after - before) * TICK_US )) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", t / r; else print "n/a" }')
   local machine_us; machine_us=$(awk -v t=$(( (m_after - m_before) * TICK_US )) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", t / r; else print "n/a" }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" "$machine_us" >> "$RESULTS"
-  printf '%-9s %5s %-12s %8s req/s %8s MB/s p50 %8s ms p99 %8s ms err %5s rss %4s MB cpu %8s us/req machine %8s us/req\n' \
-    "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" "$machine_us" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$conns" "$server" "$rps" "$tps" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" "$machine_us" "$mean" >> "$RESULTS"
+  printf '%-9s %5s %-12s %8s req/s %8s MB/s mean %8s ms p50 %8s ms p99 %8s ms err %5s rss %4s MB cpu %8s us/req machine %8s us/req\n' \
+    "$workload" "$conns" "$server" "$rps" "$tps" "$mean" "$p50" "$p99" "$errors" "$((rss_kb / 1024))" "$cpu_us" "$machine_us" >&2
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with other work: expect noise)" >&2
-for workload in ranges segments playlist; do
-  for conns in "${CONNS[@]}"; do
+for workload in "${WORKLOADS[@]}"; do
+  cells=("${CONNS[@]}")
+  [ "$workload" = paced ] && cells=("$PACED_CONNS")
+  for conns in "${cells[@]}"; do
     for _ in $(seq 1 "$REPEAT"); do
       for server in playtube nginx; do
         run_cell "$server" "$workload" "$conns"
@@ -202,16 +239,17 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 # --- the table: best run per server and cell, playtube and nginx side by side, ratios playtube/nginx
-awk -F'\t' '{ k = $1 SUBSEP $2 SUBSEP $3; if (!(k in best) || $4 + 0 > bestrps[k]) { best[k] = $0; bestrps[k] = $4 + 0 }
+awk -F'\t' '{ k = $1 SUBSEP $2 SUBSEP $3; score = ($1 == "paced") ? -$12 : $4 + 0
+              if (!(k in best) || score > bestscore[k]) { best[k] = $0; bestscore[k] = score }
               if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
             END { for (i = 1; i <= n; i++) print best[order[i]] }' "$RESULTS" > "$RESULTS.best"
 awk -F'\t' '
   BEGIN {
-    print "| workload | conns | server | req/s | MB/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU us/req | machine CPU us/req |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| workload | conns | server | req/s | MB/s | mean ms | p50 ms | p99 ms | errors | peak RSS MB | server CPU us/req | machine CPU us/req |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|"
   }
   {
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $12, $6, $7, $8, $9, $10, $11
     lg = ($3 ~ /\+log$/) ? "+log" : ""
     key = $1 SUBSEP $2 SUBSEP lg
     if ($3 ~ /^playtube/) { p[key] = $0 } else {
@@ -220,6 +258,7 @@ awk -F'\t' '
       cr = ($10 > 0) ? sprintf("%.2f", a[10] / $10) : "n/a"
       mr = ($11 > 0) ? sprintf("%.2f", a[11] / $11) : "n/a"
       lr = ($7 > 0) ? sprintf("%.2f", a[7] / $7) : "n/a"
-      printf "| | | **playtube%s/nginx%s** | **%s** | | | **%s** | | | **%s** | **%s** |\n", lg, lg, rr, lr, cr, mr
+      mn = ($12 > 0) ? sprintf("%.2f", a[12] / $12) : "n/a"
+      printf "| | | **playtube%s/nginx%s** | **%s** | | **%s** | | **%s** | | | **%s** | **%s** |\n", lg, lg, rr, mn, lr, cr, mr
     }
   }' "$RESULTS.best"
