@@ -29,8 +29,8 @@ pub use download::{download, file_name};
 pub use location::{Location, LocationError, S3Url};
 pub use object_store::ObjectMeta;
 pub use publish::{
-    new_version, Extras, Pointer, PublishOptions, PublishOutcome, PublishProgress, Retired, DEFAULT_KEEP_GRACE,
-    DEFAULT_ORPHAN_GRACE, MAX_RETIRED,
+    caption_folders, new_version, Extras, Pointer, PublishOptions, PublishOutcome, PublishProgress, Retired,
+    DEFAULT_KEEP_GRACE, DEFAULT_ORPHAN_GRACE, MAX_RETIRED,
 };
 
 use crate::layout::ObjectLayout;

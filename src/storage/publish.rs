@@ -456,15 +456,7 @@ impl Store {
             .list_with_delimiter(Some(&ObjectPath::from(hls.as_str())))
             .await
             .map_err(|e| self.error(&hls, e))?;
-        let mut folders: Vec<Quality> = listed
-            .common_prefixes
-            .iter()
-            .filter_map(|p| p.filename())
-            .filter(|name| name.starts_with(layout::SUBTITLES_DIR_PREFIX))
-            .filter_map(|name| Quality::parse(name).ok())
-            .collect();
-        folders.sort();
-        folders.truncate(max_captions);
+        let folders = caption_folders(&listed, max_captions);
         let keys: Vec<String> =
             folders.iter().map(|q| self.objects().object(id, version, &asset.subtitles_file(q))).collect();
         let storyboard_key = self.objects().object(id, version, &asset.storyboard_index());
@@ -538,6 +530,21 @@ fn file_attributes(rel: &str, cache: &CachePolicy) -> Attributes {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let content_type = mime::content_type(name);
     attributes(content_type.to_str().unwrap_or("application/octet-stream"), cache.for_name(name))
+}
+
+/// The caption folders (`subs-<lang>`) among a delimiter listing of a version's `hls/`, sorted, at most
+/// `max`. Whether each holds its whole-file WebVTT is for the caller to check.
+pub fn caption_folders(listed: &object_store::ListResult, max: usize) -> Vec<Quality> {
+    let mut folders: Vec<Quality> = listed
+        .common_prefixes
+        .iter()
+        .filter_map(|p| p.filename())
+        .filter(|name| name.starts_with(layout::SUBTITLES_DIR_PREFIX))
+        .filter_map(|name| Quality::parse(name).ok())
+        .collect();
+    folders.sort();
+    folders.truncate(max);
+    folders
 }
 
 #[cfg(test)]

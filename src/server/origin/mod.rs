@@ -679,15 +679,7 @@ impl Origin {
             let listed = self
                 .call(async { self.store.inner().list_with_delimiter(Some(&hls)).await.map_err(Miss::of_store) }, |_| 0)
                 .await?;
-            let mut folders: Vec<Quality> = listed
-                .common_prefixes
-                .iter()
-                .filter_map(|p| p.filename())
-                .filter(|name| name.starts_with(layout::SUBTITLES_DIR_PREFIX))
-                .filter_map(|name| Quality::parse(name).ok())
-                .collect();
-            folders.sort();
-            folders.truncate(super::player::MAX_CAPTION_TRACKS);
+            let folders = storage::caption_folders(&listed, super::player::MAX_CAPTION_TRACKS);
             let keys: Vec<String> = folders
                 .iter()
                 .map(|q| self.store.objects().object(id, &current.version, &asset.subtitles_file(q)))
