@@ -241,15 +241,21 @@ where
     if stopping {
         graceful(conn.as_mut());
     }
+    // One wait on the stop signal for the connection's life: a `changed()` made anew in each `select!`
+    // would register with (and leave) the channel's waiter list on every wake-up of every connection.
+    let stop_signal = stop.changed();
+    tokio::pin!(stop_signal);
     loop {
         tokio::select! {
+            // The connection first: it is what wakes the task nearly every time.
+            biased;
             result = conn.as_mut() => {
                 if let Err(e) = result {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
                 return;
             }
-            changed = stop.changed(), if !stopping => {
+            changed = &mut stop_signal, if !stopping => {
                 stopping = true;
                 if changed.is_ok() {
                     graceful(conn.as_mut());
