@@ -302,9 +302,7 @@ impl RemoteFile {
         let chunk = self.origin.chunk_size;
         let index = offset / chunk;
         let bytes = self.origin.cache.held(&self.object.meta.ident, index)?;
-        let from = (offset - index * chunk) as usize;
-        let to = (from as u64 + len).min(bytes.len() as u64) as usize;
-        (from < to).then(|| bytes.slice(from..to))
+        slice_chunk(&bytes, offset - index * chunk, len)
     }
 
     /// Exactly `offset..offset+len` in one ranged GET (with `If-Match`), not cached: the bytes hold
@@ -328,6 +326,13 @@ impl AsRef<[u8]> for Charged {
     fn as_ref(&self) -> &[u8] {
         &self.bytes
     }
+}
+
+/// `len` bytes from `from` in a chunk, cut at the chunk's end; `None` when nothing of it is there.
+fn slice_chunk(chunk: &Bytes, from: u64, len: u64) -> Option<Bytes> {
+    let from = from as usize;
+    let to = (from as u64 + len).min(chunk.len() as u64) as usize;
+    (from < to).then(|| chunk.slice(from..to))
 }
 
 impl Origin {
@@ -542,26 +547,7 @@ impl Origin {
             Some(bytes) => (bytes, true),
             None => {
                 let fetch = || async {
-                    let path = ObjectPath::from(file.key.as_str());
-                    let options = GetOptions {
-                        range: Some(GetRange::Bounded(start..start + chunk_len)),
-                        if_match: file.object.e_tag.clone(),
-                        ..GetOptions::default()
-                    };
-                    let got = self
-                        .call(
-                            async {
-                                let result = self.store.inner().get_opts(&path, options).await;
-                                let bytes = result.map_err(Miss::of_store)?.bytes().await.map_err(Miss::of_store)?;
-                                if bytes.len() as u64 != chunk_len {
-                                    return Err(Miss::Changed);
-                                }
-                                Ok(bytes)
-                            },
-                            |b| b.len() as u64,
-                        )
-                        .await;
-                    match got {
+                    match self.get_range(file, start..start + chunk_len).await {
                         Ok(bytes) if self.cache.enabled() => {
                             let bytes = files::sealed_or_plain(bytes);
                             self.cache.keep_chunk(ident, index, bytes.clone());
@@ -574,12 +560,7 @@ impl Origin {
                 (got?, !ran)
             }
         };
-        let from = (offset - start) as usize;
-        let to = (from as u64 + len).min(bytes.len() as u64) as usize;
-        if from >= to {
-            return Err(FileError::Changed);
-        }
-        Ok((bytes.slice(from..to), hit))
+        Ok((slice_chunk(&bytes, offset - start, len).ok_or(FileError::Changed)?, hit))
     }
 
     /// `offset..offset+len` of a large object in one ranged GET with `If-Match`, outside the cache.
@@ -588,26 +569,31 @@ impl Origin {
         if offset >= end {
             return Err(FileError::Changed);
         }
+        Ok(self.get_range(file, offset..end).await?)
+    }
+
+    /// Exactly `range` of the object in one ranged GET with the `If-Match` of the version the response
+    /// started with; any other length means the object changed.
+    async fn get_range(&self, file: &RemoteFile, range: std::ops::Range<u64>) -> Result<Bytes, Miss> {
         let path = ObjectPath::from(file.key.as_str());
+        let want = range.end - range.start;
         let options = GetOptions {
-            range: Some(GetRange::Bounded(offset..end)),
+            range: Some(GetRange::Bounded(range)),
             if_match: file.object.e_tag.clone(),
             ..GetOptions::default()
         };
-        let got = self
-            .call(
-                async {
-                    let result = self.store.inner().get_opts(&path, options).await;
-                    let bytes = result.map_err(Miss::of_store)?.bytes().await.map_err(Miss::of_store)?;
-                    if bytes.len() as u64 != end - offset {
-                        return Err(Miss::Changed);
-                    }
-                    Ok(bytes)
-                },
-                |b| b.len() as u64,
-            )
-            .await;
-        Ok(got?)
+        self.call(
+            async {
+                let result = self.store.inner().get_opts(&path, options).await;
+                let bytes = result.map_err(Miss::of_store)?.bytes().await.map_err(Miss::of_store)?;
+                if bytes.len() as u64 != want {
+                    return Err(Miss::Changed);
+                }
+                Ok(bytes)
+            },
+            |b| b.len() as u64,
+        )
+        .await
     }
 
     /// Whether storage answers (cached for a second; one probe however many callers).
