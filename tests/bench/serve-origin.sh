@@ -61,23 +61,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-# --- the files (as serve.sh): a 40 MiB MP4, 20 x 1.6 MB segments, their playlist.
-ROOT="$WORK/assets"
-mkdir -p "$ROOT/abc/hls/360p"
-head -c $((40 * 1024 * 1024)) /dev/urandom > "$ROOT/abc/stream.mp4"
-SEGS=20
-{
-  printf '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n'
-  for i in $(seq 0 $((SEGS - 1))); do
-    seg=$(printf 'seg_%05d.ts' "$i")
-    head -c 1600000 /dev/urandom > "$ROOT/abc/hls/360p/$seg"
-    printf '#EXTINF:6.000000,\n%s\n' "$seg"
-  done
-  printf '#EXT-X-ENDLIST\n'
-} > "$ROOT/abc/hls/360p/playlist.m3u8"
-cat "$ROOT"/abc/stream.mp4 "$ROOT"/abc/hls/360p/* > /dev/null   # the local root starts with a warm page cache
+# --- the files (serve-common.sh): a 40 MiB MP4, 20 x 1.6 MB segments, their playlist; the local root
+# starts with a warm page cache.
+source "$HERE/serve-common.sh"
+bench_files
 
 # --- Garage: one node on 127.0.0.1, a key, a bucket (as tests/storage_support does).
 S3_PORT=$(free_port); RPC_PORT=$(free_port); ADMIN_PORT=$(free_port)
@@ -118,30 +105,7 @@ g bucket allow --read --write --owner bench --key "$AWS_ACCESS_KEY_ID" > /dev/nu
 "$BIN" publish "$ROOT" s3://bench/assets > "$WORK/publish.log" 2>&1 || { cat "$WORK/publish.log" >&2; exit 1; }
 S3_ROOT=s3://bench/assets
 
-# --- wrk scripts (as serve.sh)
-cat > "$WORK/ranges.lua" <<'LUA'
-local size, chunk = 41943040, 1048576
-math.randomseed(42)
-request = function()
-  local s = math.random(0, size - chunk)
-  return wrk.format("GET", "/stream/abc", { ["Range"] = "bytes=" .. s .. "-" .. (s + chunk - 1) })
-end
-LUA
-cat > "$WORK/segments.lua" <<LUA
-local n, i = $SEGS, 0
-request = function()
-  i = (i + 1) % n
-  return wrk.format("GET", string.format("/hls/abc/360p/seg_%05d.ts", i))
-end
-LUA
-
-wait_listening() {
-  for _ in $(seq 1 500); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.02
-  done
-  echo "server on port $1 did not start" >&2; return 1
-}
+wrk_scripts
 
 start_server() { # $1 = local|s3-warm|s3-cold, $2 = port
   local root=$ROOT cache=true
@@ -151,8 +115,6 @@ start_server() { # $1 = local|s3-warm|s3-cold, $2 = port
   SERVER_PID=$!
   wait_listening "$2"
 }
-
-stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
 origin_requests() { curl -s "http://127.0.0.1:$1/stats" | jq '.origin.requests // 0'; }
 cache_counts() { curl -s "http://127.0.0.1:$1/stats" | jq -r '"\(.cache.hits) \(.cache.misses)"'; }
@@ -171,10 +133,6 @@ touch_all() {
     curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/hls/abc/360p/playlist.m3u8"
   } | awk '{ n++; t += $1; if ($1 > m) m = $1 } END { printf "%d %.6f %.6f\n", n, t, m }'
 }
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
-to_mb() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /GB$/) n *= 1024; else if (v ~ /KB$/) n /= 1024; else if (v ~ /MB$/) n = n; else n /= 1048576; printf "%.1f", n }'; }
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 RESULTS="$WORK/results.tsv"

@@ -52,15 +52,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- the files (as serve.sh): a 40 MiB MP4 and 20 segments of 1.6 MB; nginx sees hard links.
-ROOT="$WORK/assets"; DOCROOT="$WORK/docroot"
-mkdir -p "$ROOT/abc/hls/360p" "$DOCROOT/stream" "$DOCROOT/hls/abc/360p"
-head -c $((40 * 1024 * 1024)) /dev/urandom > "$ROOT/abc/stream.mp4"
-SEGS=20
-for i in $(seq 0 $((SEGS - 1))); do head -c 1600000 /dev/urandom > "$ROOT/abc/hls/360p/$(printf 'seg_%05d.ts' "$i")"; done
-ln "$ROOT/abc/stream.mp4" "$DOCROOT/stream/abc"
-for f in "$ROOT"/abc/hls/360p/*; do ln "$f" "$DOCROOT/hls/abc/360p/$(basename "$f")"; done
-cat "$ROOT"/abc/stream.mp4 "$ROOT"/abc/hls/360p/* > /dev/null
+# --- the files (serve-common.sh: a 40 MiB MP4 and 20 segments of 1.6 MB; nginx sees hard links)
+source "$HERE/serve-common.sh"
+bench_files
 
 # wrk scripts; with LIMIT > 0 the thread stops issuing requests after LIMIT and says so on stderr.
 wrk_script() { # $1 workload, $2 limit
@@ -93,48 +87,10 @@ LUA
 }
 body_bytes() { case $1 in ranges) echo 1048576 ;; segments) echo 1600000 ;; esac; }
 
-nginx_conf() {
-  cat > "$WORK/nginx.conf" <<NG
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 1000000;
-    client_body_temp_path $WORK/nx_body; proxy_temp_path $WORK/nx_proxy; fastcgi_temp_path $WORK/nx_fcgi;
-    uwsgi_temp_path $WORK/nx_uwsgi; scgi_temp_path $WORK/nx_scgi;
-    types { video/mp2t ts; video/mp4 mp4; }
-    default_type video/mp4;
-    server {
-        listen 127.0.0.1:$1 backlog=4096;
-        root $DOCROOT;
-        etag on;
-    }
-}
-NG
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_listening() {
-  for _ in $(seq 1 250); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.02
-  done
-  echo "server on port $1 did not start" >&2; return 1
-}
-
 start_server() { # $1 server entry, $2 port
   case $1 in
     nginx)
-      nginx_conf "$2"
+      nginx_conf "$2" off
       taskset -c 0 "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" & ;;
     *=*)
       taskset -c 0 "${1#*=}" serve --root "$ROOT" --addr "127.0.0.1:$2" --workers 1 --access-log false -q & ;;
@@ -144,8 +100,6 @@ start_server() { # $1 server entry, $2 port
   SERVER_PID=$!
   wait_listening "$2"
 }
-stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
-
 counters() { nstat -asz | awk 'NR > 1 { print $1, $2 }'; }
 # The server side of every established connection to $1.
 server_sockets() { ss -tinHO state established "( sport = :$1 )"; }

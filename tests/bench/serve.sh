@@ -59,40 +59,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- the files: one assets root for playtube, hard links of the same inodes in nginx's URL layout.
-ROOT="$WORK/assets"; DOCROOT="$WORK/docroot"
-mkdir -p "$ROOT/abc/hls/360p" "$DOCROOT/stream" "$DOCROOT/hls/abc/360p"
-head -c $((40 * 1024 * 1024)) /dev/urandom > "$ROOT/abc/stream.mp4"
-SEGS=20
-{
-  printf '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n'
-  for i in $(seq 0 $((SEGS - 1))); do
-    seg=$(printf 'seg_%05d.ts' "$i")
-    head -c 1600000 /dev/urandom > "$ROOT/abc/hls/360p/$seg"
-    printf '#EXTINF:6.000000,\n%s\n' "$seg"
-  done
-  printf '#EXT-X-ENDLIST\n'
-} > "$ROOT/abc/hls/360p/playlist.m3u8"
-ln "$ROOT/abc/stream.mp4" "$DOCROOT/stream/abc"
-for f in "$ROOT"/abc/hls/360p/*; do ln "$f" "$DOCROOT/hls/abc/360p/$(basename "$f")"; done
-cat "$ROOT"/abc/stream.mp4 "$ROOT"/abc/hls/360p/* > /dev/null   # both servers start with a warm page cache
-
-# --- wrk scripts
-cat > "$WORK/ranges.lua" <<'LUA'
-local size, chunk = 41943040, 1048576
-math.randomseed(42)
-request = function()
-  local s = math.random(0, size - chunk)
-  return wrk.format("GET", "/stream/abc", { ["Range"] = "bytes=" .. s .. "-" .. (s + chunk - 1) })
-end
-LUA
-cat > "$WORK/segments.lua" <<LUA
-local n, i = $SEGS, 0
-request = function()
-  i = (i + 1) % n
-  return wrk.format("GET", string.format("/hls/abc/360p/seg_%05d.ts", i))
-end
-LUA
+# --- the files and wrk scripts (serve-common.sh)
+source "$HERE/serve-common.sh"
+bench_files
+wrk_scripts
 # One wrk thread runs every connection, so delay() is called once per request of any connection: the
 # first PACED_CONNS calls are each viewer's first request (joining at a random time in the first 6 s),
 # the rest are the 5.5-6.5 s gaps between one viewer's segments.
@@ -110,47 +80,6 @@ delay = function()
 end
 LUA
 
-# --- nginx config (generated; kept beside the results for reference)
-NGINX_CONF="$WORK/nginx.conf"
-nginx_conf() {
-  cat > "$NGINX_CONF" <<NG
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log $2;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 1000000;
-    client_body_temp_path $WORK/nx_body; proxy_temp_path $WORK/nx_proxy; fastcgi_temp_path $WORK/nx_fcgi;
-    uwsgi_temp_path $WORK/nx_uwsgi; scgi_temp_path $WORK/nx_scgi;
-    types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; video/mp4 mp4; }
-    default_type video/mp4;
-    server {
-        listen 127.0.0.1:$1 backlog=4096;
-        root $DOCROOT;
-        etag on;
-    }
-}
-NG
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-wait_listening() {
-  for _ in $(seq 1 250); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.02
-  done
-  echo "server on port $1 did not start" >&2; return 1
-}
-
 start_server() { # $1 = playtube|nginx|playtube+log|nginx+log, $2 = port
   case $1 in
     playtube)
@@ -160,24 +89,14 @@ start_server() { # $1 = playtube|nginx|playtube+log|nginx+log, $2 = port
         2>> "$WORK/playtube-access.log" & ;;
     nginx)
       nginx_conf "$2" "off"
-      taskset -c 0 "$NGINX" -p "$WORK" -c "$NGINX_CONF" -e "$WORK/nginx-error.log" & ;;
+      taskset -c 0 "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" & ;;
     nginx+log)
       nginx_conf "$2" "$WORK/nginx-access.log combined buffer=64k flush=1s"
-      taskset -c 0 "$NGINX" -p "$WORK" -c "$NGINX_CONF" -e "$WORK/nginx-error.log" & ;;
+      taskset -c 0 "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" & ;;
   esac
   SERVER_PID=$!
   wait_listening "$2"
 }
-
-stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# Busy ticks of all cores: user + nice + system + irq + softirq + steal.
-machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-
-# wrk's latency numbers come as 1.23ms / 456.78us / 1.20s: convert to ms.
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
-to_mb() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /GB$/) n *= 1024; else if (v ~ /KB$/) n /= 1024; else if (v ~ /MB$/) n = n; else n /= 1048576; printf "%.1f", n }'; }
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 RESULTS="$WORK/results.tsv"
