@@ -1,7 +1,9 @@
 //! One Redis connection that survives a Redis restart: the first connect fails fast with an error naming
 //! the URL (the caller exits 2), later commands that fail on the connection (refused, reset, timed out,
-//! Redis still loading its AOF) reconnect with exponential backoff for a bounded time and retry. It owns
-//! the URL (shown with any password hidden) and the timeouts; it knows nothing of jobs.
+//! Redis still loading its AOF) reconnect with exponential backoff for a bounded time and retry. A call
+//! interrupted by the process being stopped and continued (EINTR) is simply made again, the first
+//! connect included. It owns the URL (shown with any password hidden) and the timeouts; it knows
+//! nothing of jobs.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,9 @@ use super::QueueError;
 /// First and longest pause between reconnect attempts.
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Times in a row a call interrupted by a signal (EINTR) is made again before its error is returned.
+const INTERRUPTED_RETRIES: u32 = 3;
 
 /// The URL with the password of `redis://user:password@host` replaced by `***`, for messages.
 pub fn redact(url: &str) -> String {
@@ -46,6 +51,15 @@ pub fn check_url(url: &str) -> Result<Client, QueueError> {
     Client::open(url).map_err(|e| QueueError::BadUrl { url: shown, reason: e.to_string() })
 }
 
+/// Whether a call failed only because a signal interrupted it: on Linux a socket call with a timeout
+/// fails with EINTR when the process is stopped (SIGSTOP, a paused VM) and continued, however long
+/// the stop lasted. Nothing is wrong with the server; the call is made again on a fresh connection.
+fn interrupted(err: &RedisError) -> bool {
+    std::error::Error::source(err)
+        .and_then(|e| e.downcast_ref::<std::io::Error>())
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::Interrupted)
+}
+
 /// Whether an error is about the connection (worth reconnecting) rather than the command.
 pub fn is_connection_error(err: &RedisError) -> bool {
     err.is_io_error()
@@ -71,11 +85,18 @@ impl Conn {
     pub fn open(url: &str, connect_timeout: Duration, reconnect_window: Duration) -> Result<Conn, QueueError> {
         let client = check_url(url)?;
         let mut conn = Conn { client, url: redact(url), con: None, connect_timeout, reconnect_window, reconnects: 0 };
-        conn.connect().map_err(|source| QueueError::Unreachable { url: conn.url.clone(), source })?;
-        // PING proves it is a Redis that answers, not just an open port.
-        let pong: RedisResult<String> = redis::cmd("PING").query(conn.con.as_mut().expect("connected"));
-        pong.map_err(|source| QueueError::Unreachable { url: conn.url.clone(), source })?;
-        Ok(conn)
+        let mut attempt = 0;
+        loop {
+            // PING proves it is a Redis that answers, not just an open port.
+            let ping = conn
+                .connect()
+                .and_then(|()| redis::cmd("PING").query::<String>(conn.con.as_mut().expect("connected")).map(drop));
+            match ping {
+                Ok(()) => return Ok(conn),
+                Err(e) if interrupted(&e) && attempt < INTERRUPTED_RETRIES => attempt += 1,
+                Err(source) => return Err(QueueError::Unreachable { url: conn.url.clone(), source }),
+            }
+        }
     }
 
     /// The URL as shown in messages (password hidden).
@@ -104,6 +125,7 @@ impl Conn {
     ) -> Result<T, QueueError> {
         let started = Instant::now();
         let mut pause = BACKOFF_FIRST;
+        let mut interruptions = 0;
         loop {
             let result = match self.con.as_mut() {
                 Some(con) => {
@@ -122,6 +144,12 @@ impl Conn {
             };
             match result {
                 Ok(v) => return Ok(v),
+                // The window may have passed while the process was stopped: an interruption is retried
+                // whatever the time, on a fresh connection (the reply may have been half read).
+                Err(err) if interrupted(&err) && interruptions < INTERRUPTED_RETRIES => {
+                    interruptions += 1;
+                    self.con = None;
+                }
                 Err(err) if is_connection_error(&err) && started.elapsed() < self.reconnect_window => {
                     self.con = None;
                     std::thread::sleep(pause);
@@ -141,6 +169,15 @@ impl Conn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_interrupted_call_counts_as_interrupted() {
+        let eintr = RedisError::from(std::io::Error::from(std::io::ErrorKind::Interrupted));
+        assert!(interrupted(&eintr) && is_connection_error(&eintr));
+        let reset = RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(!interrupted(&reset));
+        assert!(!interrupted(&RedisError::from((ErrorKind::ResponseError, "ERR"))));
+    }
 
     #[test]
     fn passwords_are_hidden_in_urls_shown_to_people() {
