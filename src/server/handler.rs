@@ -115,7 +115,8 @@ async fn respond(
             return exposition(Bytes::from(metrics::render(&shared.stats.http, &snap, &[])));
         }
     };
-    // Look up: in memory inline, else opened (and read) on the blocking pool; or from object storage.
+    // Look up: in memory or a descriptor kept open, inline; else opened (and read) on the blocking
+    // pool; or from object storage.
     let found = match &shared.assets {
         Assets::Disk(resolver) => match files::cached(resolver, &shared.cache, &path, kind) {
             Ok(Some(found)) => Ok(found),
