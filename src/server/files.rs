@@ -125,16 +125,15 @@ impl Resolver {
         Ok(())
     }
 
-    /// The descriptor a previous request opened for `path` when the path is verified and the file is
-    /// still exactly that version (`ident`, from this request's `stat`), so a range of a large file
-    /// needs no `open` and no trip to the blocking pool: at 100 connections that trip put ~2 % of
-    /// ranges 100-250 ms behind (the task comes back through the runtime's remote queue). Positional
-    /// reads make one shared descriptor safe, and a replaced or rewritten file has a new identity, so it
-    /// is opened afresh on the blocking pool and its old descriptor stays with the responses using it.
+    /// The descriptor a previous request opened for `path` when the file is still exactly that version
+    /// (`ident`, from this request's `stat`), so a range of a large file needs no `open` and no trip to
+    /// the blocking pool: at 100 connections that trip put ~2 % of ranges 100-250 ms behind (the task
+    /// comes back through the runtime's remote queue). The caller has checked
+    /// [`is_verified`](Self::is_verified), as for the memory cache (and every entry is a file that
+    /// [`open`](Self::open) verified). Positional reads make one shared descriptor safe, and a replaced
+    /// or rewritten file has a new identity, so it is opened afresh on the blocking pool and its old
+    /// descriptor stays with the responses using it.
     pub fn reuse(&self, path: &Path, ident: &Identity) -> Option<(Arc<File>, FileMeta)> {
-        if !self.is_verified(path, ident) {
-            return None;
-        }
         let open = self.open.read().ok()?;
         let (file, meta) = open.get(path).filter(|(_, meta)| meta.ident == *ident)?;
         Some((Arc::clone(file), meta.clone()))
