@@ -74,6 +74,10 @@ impl CacheStats {
 /// One chunk of a large file: `bytes` at `index * chunk size` of the version `Identity`.
 type ChunkKey = (Identity, u64);
 
+/// The "chunk index" under which a whole file's fill is single-flighted (a chunk is at least 4 KiB,
+/// so no real index comes near it).
+const WHOLE_FILE: u64 = u64::MAX;
+
 #[derive(Debug)]
 struct ChunkEntry {
     bytes: Bytes,
@@ -166,6 +170,44 @@ impl Cache {
             self.size.fetch_sub(old.bytes.len() as u64, Ordering::Relaxed);
         }
         self.grew(&mut map, len);
+    }
+
+    /// The whole version `meta` of `path`, read by `fill` and kept, once however many callers miss it
+    /// at the same time: a herd of requests for a cold segment reads (and seals) it once, not once
+    /// each. A caller that waited gets the bytes the first one kept; nothing is counted (the caller
+    /// counted its miss when it looked). `fill` errors are passed on and nothing is kept.
+    pub fn fill_file(
+        &self,
+        path: &Path,
+        meta: &FileMeta,
+        fill: impl FnOnce() -> Result<Bytes, FileError>,
+    ) -> Result<Bytes, FileError> {
+        if !self.admits(meta.len()) {
+            return fill();
+        }
+        let key = (meta.ident, WHOLE_FILE);
+        let slot = match self.filling.lock() {
+            Ok(mut filling) => Arc::clone(filling.entry(key).or_default()),
+            Err(_) => Arc::default(),
+        };
+        let guard = slot.lock();
+        let held = self
+            .map
+            .read()
+            .ok()
+            .and_then(|m| m.files.get(path).filter(|e| e.meta.ident == meta.ident).map(|e| e.bytes.clone()));
+        if let Some(bytes) = held {
+            return Ok(bytes);
+        }
+        let result = fill();
+        if let Ok(bytes) = &result {
+            self.insert(path, meta.clone(), bytes.clone());
+        }
+        if let Ok(mut filling) = self.filling.lock() {
+            filling.remove(&key);
+        }
+        drop(guard);
+        result
     }
 
     /// Chunk `index` of the version `ident`: from memory, or read by `fill` (once, however many callers
@@ -404,6 +446,38 @@ mod tests {
         assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for sixteen requests");
         let s = cache.stats();
         assert_eq!((s.hits, s.misses), (15, 1));
+    }
+
+    #[test]
+    fn concurrent_misses_of_one_file_read_it_once() {
+        let cache = Arc::new(Cache::new(true, 1 << 20));
+        let reads = Arc::new(AtomicU64::new(0));
+        let start = Arc::new(std::sync::Barrier::new(16));
+        let threads: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, reads, start) = (Arc::clone(&cache), Arc::clone(&reads), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    let path = Path::new("/abc/hls/360p/seg_00001.ts");
+                    cache
+                        .fill_file(path, &meta(7, 100), || {
+                            reads.fetch_add(1, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            Ok(Bytes::from(vec![7u8; 100]))
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().len(), 100);
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for sixteen requests");
+        assert!(cache.get(Path::new("/abc/hls/360p/seg_00001.ts"), &meta(7, 100).ident).is_some());
+        // Another version of the same path is read again, and a failed read keeps nothing.
+        let err = cache.fill_file(Path::new("/abc/hls/360p/seg_00001.ts"), &meta(8, 100), || Err(FileError::Changed));
+        assert!(err.is_err());
+        assert!(cache.get(Path::new("/abc/hls/360p/seg_00001.ts"), &meta(8, 100).ident).is_none());
     }
 
     #[test]

@@ -331,11 +331,10 @@ pub fn load(resolver: &Resolver, cache: &Cache, path: &Path, kind: Kind) -> Resu
             resolver.keep_open(path, &file, &opened.meta);
             return Ok(Found { meta: opened.meta, source: FoundSource::File(file), cache: outcome });
         }
-        match read_whole(&opened) {
+        let read =
+            if use_cache { cache.fill_file(path, &opened.meta, || read_whole(&opened)) } else { read_whole(&opened) };
+        match read {
             Ok(bytes) => {
-                if use_cache {
-                    cache.insert(path, opened.meta.clone(), bytes.clone());
-                }
                 return Ok(Found { meta: opened.meta, source: FoundSource::Memory(bytes), cache: outcome });
             }
             Err(FileError::Changed) if attempts < 3 => continue,
