@@ -382,6 +382,7 @@ fn cached_chunks_sent_with_sendfile_are_the_same_bytes() {
     let s = mp4_server(3 << 20, 71, |c| {
         c.chunk_size = 1 << 20;
         c.sendfile_min_connections = 0;
+        c.sendfile_same_host = true;
     });
     let want = pattern(3 << 20, 71);
     for _ in 0..2 {
@@ -393,11 +394,32 @@ fn cached_chunks_sent_with_sendfile_are_the_same_bytes() {
     let text = String::from_utf8_lossy(&r.body).into_owned();
     assert!(r.status == 206 && text.contains("Content-Range: bytes 2097150-2097159/"), "multipart");
     assert_eq!(r.header("content-length").unwrap().parse::<usize>().unwrap(), r.body.len());
+    let by_sendfile = s.stats()["sendfile_bytes"].as_u64().unwrap();
+    assert!(by_sendfile >= 3 << 20, "the warm body went with sendfile: {by_sendfile} bytes");
+}
+
+#[test]
+fn a_peer_on_this_host_gets_copies_not_sendfile_by_default() {
+    // 127.0.0.1 is this host: at any concurrency its cached chunks go with writev.
+    let s = mp4_server(2 << 20, 73, |c| {
+        c.chunk_size = 1 << 20;
+        c.sendfile_min_connections = 0;
+    });
+    let want = pattern(2 << 20, 73);
+    for _ in 0..2 {
+        assert!(s.get("/stream/big").body == want, "whole body, cold then warm");
+    }
+    let v = s.stats();
+    assert!(v["cache"]["hits"].as_u64().unwrap() >= 2, "the second body came from cached chunks");
+    assert_eq!(v["sendfile_bytes"].as_u64(), Some(0), "nothing went with sendfile");
 }
 
 #[test]
 fn file_truncated_while_streaming_with_sendfile_is_cut_not_mixed() {
-    let s = slow_stream_server(|c| c.sendfile_min_connections = 0);
+    let s = slow_stream_server(|c| {
+        c.sendfile_min_connections = 0;
+        c.sendfile_same_host = true;
+    });
     truncate_during_a_download_and_check_the_body(&s);
     assert_eq!(s.get("/stream/big").body.len(), 1000);
 }

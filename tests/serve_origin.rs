@@ -103,6 +103,7 @@ fn cached_objects_and_chunks_sent_with_sendfile_are_the_same_bytes() {
     let s = TestServer::start_on_root(Root::S3, root, |c| {
         c.chunk_size = 80_000;
         c.sendfile_min_connections = 0;
+        c.sendfile_same_host = true;
     });
     let stream = pattern(STREAM_LEN, 1);
     for round in 0..2 {
@@ -122,7 +123,9 @@ fn cached_objects_and_chunks_sent_with_sendfile_are_the_same_bytes() {
     let text = String::from_utf8_lossy(&r.body).into_owned();
     assert!(r.status == 206 && text.contains("Content-Range: bytes 85000-85009/"), "multipart");
     assert_eq!(r.header("content-length").unwrap().parse::<usize>().unwrap(), r.body.len());
-    assert!(s.stats()["cache"]["hits"].as_u64().unwrap() >= 4, "the second round came from memory");
+    let v = s.stats();
+    assert!(v["cache"]["hits"].as_u64().unwrap() >= 4, "the second round came from memory");
+    assert!(v["sendfile_bytes"].as_u64().unwrap() >= 300_000, "warm bytes went with sendfile");
 }
 
 /// Lengths of this process's mappings of the server's sealed memfds (`/proc/self/maps`).

@@ -61,7 +61,10 @@ pub fn render(v: &Value) -> String {
     table::pairs(&[
         ("uptime", crate::units::human_duration(uptime)),
         ("requests", num("requests").to_string()),
-        ("bytes sent", human_bytes(num("bytes_sent"))),
+        (
+            "bytes sent",
+            format!("{} ({} with sendfile)", human_bytes(num("bytes_sent")), human_bytes(num("sendfile_bytes"))),
+        ),
         ("connections", format!("{} active, {} total", num("active_connections"), num("connections_total"))),
         ("tasks", num("tasks").to_string()),
         ("memory", v["memory_alloc"].as_str().unwrap_or("?").to_owned()),

@@ -60,6 +60,10 @@ pub struct Config {
     pub auth: auth::AuthConfig,
     /// From this many open connections on, cached chunks are sent with `sendfile` (see `transport/sealed.rs`).
     pub sendfile_min_connections: u64,
+    /// Use `sendfile` for a peer on this host too (loopback, or this host's own address). Off by
+    /// default: over loopback a copy measured cheaper for the machine as a whole (see
+    /// `transport::same_host`).
+    pub sendfile_same_host: bool,
     /// Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this certificate store; `None` serves plain
     /// HTTP/1.1. The edge loads it (and reloads it on SIGHUP); the handshakes read it.
     pub tls: Option<Arc<Certificates>>,
@@ -92,6 +96,7 @@ impl Config {
             access_sink: None,
             auth: auth::AuthConfig::default(),
             sendfile_min_connections: SENDFILE_MIN_CONNECTIONS,
+            sendfile_same_host: false,
             tls: None,
         }
     }

@@ -22,7 +22,7 @@ use super::handler;
 use super::state::{Assets, Shared};
 use super::stats;
 use super::transport::tls::ALPN_H2;
-use super::transport::Socket;
+use super::transport::{same_host, Socket};
 
 /// Streams one HTTP/2 connection may have open at once (hyper's default is 200).
 pub const H2_MAX_CONCURRENT_STREAMS: u32 = 100;
@@ -154,8 +154,14 @@ async fn serve_connection(
         last_moved: Arc::new(AtomicU64::new(0)),
         timeout: shared.config.idle_timeout,
     };
-    // Under TLS the socket carries ciphertext: cached chunks cannot go with sendfile.
-    let sendfile_from = if protocols.tls.is_some() { u64::MAX } else { shared.config.sendfile_min_connections };
+    // Under TLS the socket carries ciphertext: cached chunks cannot go with sendfile. A peer on this
+    // host copies the bytes out of the socket itself, and a copy measured cheaper for the machine.
+    let local_peer = match (stream.peer_addr(), stream.local_addr()) {
+        (Ok(peer), Ok(local)) => same_host(peer, local) && !shared.config.sendfile_same_host,
+        _ => false,
+    };
+    let sendfile_from =
+        if protocols.tls.is_some() || local_peer { u64::MAX } else { shared.config.sendfile_min_connections };
     let socket =
         Socket::new(stream, idle.epoch, Arc::clone(&idle.last_moved), Arc::clone(&shared.stats), sendfile_from);
     let service = {

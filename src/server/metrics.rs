@@ -242,6 +242,8 @@ pub fn render(http: &Http, snap: &Snapshot, extra: &[&dyn Source]) -> String {
     out.single("playtube_connections_total", "counter", help, snap.connections as f64);
     let help = "Response body bytes sent since start.";
     out.single("playtube_bytes_sent_total", "counter", help, snap.bytes_sent as f64);
+    let help = "Bytes of cached chunks handed to sockets with sendfile (the rest were copied with writev).";
+    out.single("playtube_sendfile_bytes_total", "counter", help, snap.sendfile_bytes as f64);
     let help = "Resident memory of the process.";
     out.single("process_resident_memory_bytes", "gauge", help, snap.rss_bytes as f64);
     let help = "Seconds since the server started.";

@@ -1,6 +1,6 @@
 //! Server counters and the `/stats` document. The JSON keeps the design document's shape (`goroutines`
 //! becomes `tasks`; `memory_alloc` and `cache.size` stay human strings) and adds exact numbers beside
-//! them plus requests, bytes sent, connections and uptime. `playtube stats` reads the same document.
+//! them plus requests, bytes sent (and how many of them went with `sendfile`), connections and uptime. `playtube stats` reads the same document.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -15,6 +15,8 @@ pub struct Stats {
     pub started: Instant,
     pub requests: AtomicU64,
     pub bytes_sent: AtomicU64,
+    /// Bytes of cached chunks handed to sockets with `sendfile` (the rest went with `writev`).
+    pub sendfile_bytes: AtomicU64,
     pub active_connections: AtomicU64,
     pub connections: AtomicU64,
     /// Per-request counters for `/metrics`.
@@ -27,6 +29,7 @@ impl Default for Stats {
             started: Instant::now(),
             requests: AtomicU64::new(0),
             bytes_sent: AtomicU64::new(0),
+            sendfile_bytes: AtomicU64::new(0),
             active_connections: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             http: super::metrics::Http::default(),
@@ -43,6 +46,7 @@ pub struct Snapshot {
     pub chunks_in_flight: u64,
     pub requests: u64,
     pub bytes_sent: u64,
+    pub sendfile_bytes: u64,
     pub active_connections: u64,
     pub connections: u64,
     pub uptime_secs: f64,
@@ -57,6 +61,7 @@ impl Stats {
             chunks_in_flight,
             requests: self.requests.load(Ordering::Relaxed),
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
+            sendfile_bytes: self.sendfile_bytes.load(Ordering::Relaxed),
             active_connections: self.active_connections.load(Ordering::Relaxed),
             connections: self.connections.load(Ordering::Relaxed),
             uptime_secs: self.started.elapsed().as_secs_f64(),
@@ -83,6 +88,7 @@ impl Snapshot {
             "chunks_in_flight_bytes": self.chunks_in_flight,
             "requests": self.requests,
             "bytes_sent": self.bytes_sent,
+            "sendfile_bytes": self.sendfile_bytes,
             "active_connections": self.active_connections,
             "connections_total": self.connections,
             "uptime_seconds": (self.uptime_secs * 10.0).round() / 10.0,

@@ -10,6 +10,7 @@ pub mod sealed;
 pub mod tls;
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -21,12 +22,38 @@ use tokio::net::TcpStream;
 
 use super::stats::Stats;
 
-/// From this many open connections on, cached chunks go to sockets with `sendfile` instead of `writev`.
-/// Measured (one core, loopback, 1 MiB ranges / 1.6 MB segments): with 1000 connections `sendfile`
-/// costs 120-150 us of CPU per request against 245-550 us for `writev`; with 100, 130 us against
-/// 255-370 us for segments and about the same for ranges; with 10, `writev` is cheaper (160-215 us
-/// against 320-340 us: one `memcpy` of a megabyte beats the kernel's per-page splice path).
+/// From this many open connections on, cached chunks go to sockets with `sendfile` instead of `writev`,
+/// when the peer is on another host (see [`same_host`]). Measured (one core, loopback, 1 MiB ranges /
+/// 1.6 MB segments, server CPU only): with 1000 connections `sendfile` costs 120-150 us of CPU per
+/// request against 245-550 us for `writev`; with 100, 130 us against 255-370 us for segments and about
+/// the same for ranges; with 10, `writev` is cheaper (160-215 us against 320-340 us: one `memcpy` of a
+/// megabyte beats the kernel's per-page splice path).
 pub const SENDFILE_MIN_CONNECTIONS: u64 = 64;
+
+/// Whether `peer` is on this host (a loopback address, or this socket's own address): a client or a
+/// proxy (nginx in front, say) sharing the machine. Such a peer gets cached chunks with `writev`, at
+/// any concurrency, unless `Config::sendfile_same_host` says otherwise.
+///
+/// Why: over loopback there is no NIC to read the pages, the receiving process copies them out of the
+/// socket itself. With `sendfile` the socket's pages are the cache's own, and once the cache's working
+/// set outgrows the CPU's last-level cache (32 MB of segments against a 32 MiB L3 here) the receiver
+/// copies them from memory; a `writev` copy lands in fresh socket pages that are still in cache when the
+/// receiver reads them a moment later. Measured with `perf` on both cores (1.6 MB segments, 100
+/// connections): the receiver's `_copy_to_iter` took 1.05 samples per response with `sendfile` against
+/// 0.62 with `writev`, and it sent 11.5 pure ACKs per response against 6.2. With 2 segments (3.2 MB,
+/// cache-resident) the difference goes away (whole machine 909-919 us per request with `sendfile`,
+/// 832-835 with `writev`), which is how the cause was told apart from the TCP segment counts. In
+/// `tests/bench/serve.sh` (server and client on one 2-core machine) whole-machine CPU per large body
+/// went from 0.95-1.06x nginx's to 0.65-0.78x at 100 and 1000 connections, requests/s from 0.89-1.10x
+/// to 1.52-1.90x. The price: the copy is the server's own work, so its CPU per request at 1000
+/// connections is 1.3-2.2x nginx's (nginx's `sendfile` leaves most of the work to the client's core),
+/// and the p99 of 1 MiB ranges at 1000 connections is 1.3-1.4 s against nginx's 0.74-0.77 s while the
+/// mean is lower (229-272 ms against 315-344): the client's receive buffers diverge (128 KiB to 19 MB)
+/// and its connections with small ones fall behind.
+pub fn same_host(peer: SocketAddr, local: SocketAddr) -> bool {
+    let peer = peer.ip().to_canonical();
+    peer.is_loopback() || peer == local.ip().to_canonical()
+}
 
 /// A write of at least this many bytes is (part of) a large body: the socket is corked (`TCP_CORK`, as
 /// nginx's `tcp_nopush`) from that write until hyper flushes, i.e. until everything it had queued is in
@@ -70,8 +97,15 @@ impl Socket {
         Socket { inner, epoch, last_moved, stats, sendfile_from, corked: false }
     }
 
-    fn use_sendfile(&self) -> bool {
-        self.stats.active_connections.load(Ordering::Relaxed) >= self.sendfile_from
+    /// Hand `bufs` to the kernel: cached chunks with `sendfile` (counted in `stats.sendfile_bytes`) from
+    /// `sendfile_from` open connections on, everything else with `writev`.
+    fn send(&mut self, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        let stats = &*self.stats;
+        let sendfile =
+            (stats.active_connections.load(Ordering::Relaxed) >= self.sendfile_from).then_some(&stats.sendfile_bytes);
+        let poll = sealed::poll_send(&mut self.inner, cx, bufs, sendfile);
+        self.tick(&poll);
+        poll
     }
 
     /// Cork before handing the kernel `len` bytes when that is a large body. A failed `setsockopt` only
@@ -108,10 +142,7 @@ impl AsyncRead for Socket {
 impl AsyncWrite for Socket {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.cork_for(buf.len());
-        let sendfile = self.use_sendfile();
-        let poll = sealed::poll_send(&mut self.inner, cx, &[io::IoSlice::new(buf)], sendfile);
-        self.tick(&poll);
-        poll
+        self.send(cx, &[io::IoSlice::new(buf)])
     }
 
     fn poll_write_vectored(
@@ -120,10 +151,7 @@ impl AsyncWrite for Socket {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.cork_for(bufs.iter().map(|b| b.len()).sum());
-        let sendfile = self.use_sendfile();
-        let poll = sealed::poll_send(&mut self.inner, cx, bufs, sendfile);
-        self.tick(&poll);
-        poll
+        self.send(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -179,6 +207,19 @@ mod tests {
         socket.flush().await.unwrap();
         assert!(!corked(&socket), "uncorked once hyper flushes");
         assert_eq!(reader.await.unwrap(), body);
+    }
+
+    #[test]
+    fn peers_on_this_host_are_told_apart_from_remote_ones() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert!(same_host(at("127.0.0.1:5000"), at("127.0.0.1:8090")));
+        assert!(same_host(at("127.8.9.10:5000"), at("127.0.0.1:8090")), "all of 127/8");
+        assert!(same_host(at("[::1]:5000"), at("[::1]:8090")));
+        assert!(same_host(at("[::ffff:127.0.0.1]:5000"), at("[::]:8090")), "IPv4-mapped loopback");
+        assert!(same_host(at("10.0.0.5:5000"), at("10.0.0.5:8090")), "this host's own address");
+        assert!(same_host(at("[::ffff:10.0.0.5]:5000"), at("10.0.0.5:8090")));
+        assert!(!same_host(at("10.0.0.6:5000"), at("10.0.0.5:8090")));
+        assert!(!same_host(at("[2001:db8::2]:5000"), at("[2001:db8::1]:8090")));
     }
 
     #[tokio::test]

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io;
 use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::{ready, Context, Poll};
 
@@ -116,17 +117,18 @@ fn find(ptr: *const u8) -> Option<(Arc<File>, u64)> {
     (addr < start + len).then(|| (Arc::clone(file), (addr - start) as u64))
 }
 
-/// Write `bufs` to `stream`. With `sendfile` on, a leading buffer that lies in a sealed chunk goes with
-/// `sendfile`, else the leading run of ordinary buffers with `writev`; with it off, all with `writev`
-/// (the mapped bytes are readable like any others). Partial writes, as `AsyncWrite` allows.
+/// Write `bufs` to `stream`. With `sendfile` on (`Some` counter), a leading buffer that lies in a sealed
+/// chunk goes with `sendfile`, and the bytes it sent are added to the counter; else the leading run of
+/// ordinary buffers goes with `writev`. With it off, all go with `writev` (the mapped bytes are readable
+/// like any others). Partial writes, as `AsyncWrite` allows.
 pub fn poll_send(
     stream: &mut TcpStream,
     cx: &mut Context<'_>,
     bufs: &[io::IoSlice<'_>],
-    sendfile: bool,
+    sendfile: Option<&AtomicU64>,
 ) -> Poll<io::Result<usize>> {
-    let first = if sendfile { bufs.iter().position(|b| !b.is_empty()) } else { None };
-    let Some(first) = first else {
+    let first = if sendfile.is_some() { bufs.iter().position(|b| !b.is_empty()) } else { None };
+    let (Some(first), Some(counter)) = (first, sendfile) else {
         return std::pin::Pin::new(stream).poll_write_vectored(cx, bufs);
     };
     let bufs = &bufs[first..];
@@ -139,6 +141,10 @@ pub fn poll_send(
             });
             match sent {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Ok(n) => {
+                    counter.fetch_add(n as u64, Ordering::Relaxed);
+                    return Poll::Ready(Ok(n));
+                }
                 other => return Poll::Ready(other),
             }
         }
