@@ -405,3 +405,33 @@ fn a_partly_readable_source_fails_its_job_unless_enqueued_with_allow_partial() {
     assert_eq!(meta["partial_source"], *shortfall);
     drop(w);
 }
+
+#[test]
+fn a_worker_handed_a_finished_job_again_says_it_was_already_done() {
+    // A producer that retried its XADD leaves a second entry for a job a worker has since finished;
+    // a worker stopped and continued in the middle of starting a job that was meanwhile taken over
+    // and finished meets the same state. Either way the worker says why it did nothing.
+    let server = RedisServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("assets");
+    std::fs::create_dir(&root).unwrap();
+    let source = common::fixture("landscape.mp4");
+    let json = serde_json::json!({
+        "v": 1, "id": "again", "asset": "again", "source": source, "output": root,
+        "settings": { "qualities": ["360p"], "preset": "ultrafast" },
+    })
+    .to_string();
+    let mut q = queue(&server);
+    let w = Worker::start(home.path(), &server.url(), "w", &[]);
+    server.cli(&["XADD", "playtube:jobs", "*", "id", "again", "job", &json]);
+    collect_events(&mut q, Duration::from_secs(120), |seen| count(seen, "again", "done") >= 1);
+    server.cli(&["XADD", "playtube:jobs", "*", "id", "again", "job", &json]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !w.log().contains("again was already done") {
+        assert!(Instant::now() < deadline, "the worker did not say why it skipped the entry: {}", w.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(server.cli(&["XLEN", "playtube:jobs"]).trim(), "0", "the entry was acknowledged and deleted");
+    let all = q.events("0", 1000, None).unwrap();
+    assert_eq!(all.iter().filter(|(_, e)| e.job == "again" && e.kind.name() == "done").count(), 1);
+}

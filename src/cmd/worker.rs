@@ -26,7 +26,7 @@ use crate::exit::{Code, UsageError};
 use crate::layout::{AssetId, SegmentType};
 use crate::pipeline::asset::{self, AssetPlan, BuildEvent, Products, Source, StreamCopy};
 use crate::pipeline::tools::Tools;
-use crate::queue::{Claim, Event, EventKind, Failed, Finished, Job, Lease, Next, Queue, QueueError, Start};
+use crate::queue::{Claim, Event, EventKind, Failed, Finished, Job, JobState, Lease, Next, Queue, QueueError, Start};
 use crate::storage::{Location, PublishOutcome};
 use crate::ui::progress::Bars;
 
@@ -167,6 +167,12 @@ fn handle(ctx: &Ctx<'_>, queue: &mut Queue, consumer: &str, claim: &Claim) {
     let id = &claim.job.id;
     let attempt = match queue.start(claim, consumer) {
         Ok(Start::Run { attempt }) => attempt,
+        // The job was finished, or taken over, while this worker was away (stopped and continued in
+        // the middle of starting it, say): say so, as when a finish finds the same.
+        Ok(Start::Skip(Some(JobState::Done))) => {
+            out.info(format_args!("{consumer}: {id} was already done"));
+            return;
+        }
         Ok(Start::Skip(state)) => {
             out.debug(
                 1,
@@ -180,7 +186,10 @@ fn handle(ctx: &Ctx<'_>, queue: &mut Queue, consumer: &str, claim: &Claim) {
             notify(ctx, &ev.by(consumer, attempts));
             return;
         }
-        Ok(Start::Lost) => return,
+        Ok(Start::Lost) => {
+            out.info(format_args!("{consumer}: {id} was taken over; the other worker reports it"));
+            return;
+        }
         Err(e) => {
             out.error(format_args!("{consumer}: starting {id}: {e}"));
             return;
