@@ -419,31 +419,39 @@ mod tests {
         assert!(cache.chunk(&ident, 0, || Ok(Bytes::from_static(b"ok"))).is_ok());
     }
 
-    #[test]
-    fn concurrent_misses_of_one_chunk_read_it_once() {
-        let cache = Arc::new(Cache::new(true, 1 << 20));
+    /// The fill a herd of requests would each do without a single flight: 100 bytes, slowly.
+    type Fill<'a> = &'a dyn Fn() -> Result<Bytes, FileError>;
+
+    /// Sixteen threads ask `cache` for the same bytes at once through `get`; each must get 100 bytes.
+    /// Returns how many times the fill ran.
+    fn herd(cache: &Arc<Cache>, get: fn(&Cache, Fill<'_>) -> Result<Bytes, FileError>) -> u64 {
         let reads = Arc::new(AtomicU64::new(0));
-        let ident = meta(1, 300).ident;
         let start = Arc::new(std::sync::Barrier::new(16));
         let threads: Vec<_> = (0..16)
             .map(|_| {
-                let (cache, reads, start) = (Arc::clone(&cache), Arc::clone(&reads), Arc::clone(&start));
+                let (cache, reads, start) = (Arc::clone(cache), Arc::clone(&reads), Arc::clone(&start));
                 std::thread::spawn(move || {
                     start.wait();
-                    cache
-                        .chunk(&ident, 3, || {
-                            reads.fetch_add(1, Ordering::SeqCst);
-                            std::thread::sleep(std::time::Duration::from_millis(50));
-                            Ok(Bytes::from(vec![9u8; 100]))
-                        })
-                        .unwrap()
+                    let fill = || {
+                        reads.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        Ok(Bytes::from(vec![9u8; 100]))
+                    };
+                    get(&cache, &fill).unwrap()
                 })
             })
             .collect();
         for t in threads {
             assert_eq!(t.join().unwrap().len(), 100);
         }
-        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for sixteen requests");
+        reads.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn concurrent_misses_of_one_chunk_read_it_once() {
+        let cache = Arc::new(Cache::new(true, 1 << 20));
+        let reads = herd(&cache, |c, fill| c.chunk(&meta(1, 300).ident, 3, fill));
+        assert_eq!(reads, 1, "one read for sixteen requests");
         let s = cache.stats();
         assert_eq!((s.hits, s.misses), (15, 1));
     }
@@ -451,33 +459,13 @@ mod tests {
     #[test]
     fn concurrent_misses_of_one_file_read_it_once() {
         let cache = Arc::new(Cache::new(true, 1 << 20));
-        let reads = Arc::new(AtomicU64::new(0));
-        let start = Arc::new(std::sync::Barrier::new(16));
-        let threads: Vec<_> = (0..16)
-            .map(|_| {
-                let (cache, reads, start) = (Arc::clone(&cache), Arc::clone(&reads), Arc::clone(&start));
-                std::thread::spawn(move || {
-                    start.wait();
-                    let path = Path::new("/abc/hls/360p/seg_00001.ts");
-                    cache
-                        .fill_file(path, &meta(7, 100), || {
-                            reads.fetch_add(1, Ordering::SeqCst);
-                            std::thread::sleep(std::time::Duration::from_millis(50));
-                            Ok(Bytes::from(vec![7u8; 100]))
-                        })
-                        .unwrap()
-                })
-            })
-            .collect();
-        for t in threads {
-            assert_eq!(t.join().unwrap().len(), 100);
-        }
-        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for sixteen requests");
-        assert!(cache.get(Path::new("/abc/hls/360p/seg_00001.ts"), &meta(7, 100).ident).is_some());
+        let path = Path::new("/abc/hls/360p/seg_00001.ts");
+        let reads = herd(&cache, |c, fill| c.fill_file(Path::new("/abc/hls/360p/seg_00001.ts"), &meta(7, 100), fill));
+        assert_eq!(reads, 1, "one read for sixteen requests");
+        assert!(cache.get(path, &meta(7, 100).ident).is_some());
         // Another version of the same path is read again, and a failed read keeps nothing.
-        let err = cache.fill_file(Path::new("/abc/hls/360p/seg_00001.ts"), &meta(8, 100), || Err(FileError::Changed));
-        assert!(err.is_err());
-        assert!(cache.get(Path::new("/abc/hls/360p/seg_00001.ts"), &meta(8, 100).ident).is_none());
+        assert!(cache.fill_file(path, &meta(8, 100), || Err(FileError::Changed)).is_err());
+        assert!(cache.get(path, &meta(8, 100).ident).is_none());
     }
 
     #[test]
