@@ -382,7 +382,7 @@ fn cached_chunks_sent_with_sendfile_are_the_same_bytes() {
     let s = mp4_server(3 << 20, 71, |c| {
         c.chunk_size = 1 << 20;
         c.sendfile_min_connections = 0;
-        c.sendfile_same_host = true;
+        c.sendfile_min_connections_same_host = 0;
     });
     let want = pattern(3 << 20, 71);
     for _ in 0..2 {
@@ -418,7 +418,7 @@ fn a_peer_on_this_host_gets_copies_not_sendfile_by_default() {
 fn file_truncated_while_streaming_with_sendfile_is_cut_not_mixed() {
     let s = slow_stream_server(|c| {
         c.sendfile_min_connections = 0;
-        c.sendfile_same_host = true;
+        c.sendfile_min_connections_same_host = 0;
     });
     truncate_during_a_download_and_check_the_body(&s);
     assert_eq!(s.get("/stream/big").body.len(), 1000);

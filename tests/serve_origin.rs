@@ -103,7 +103,7 @@ fn cached_objects_and_chunks_sent_with_sendfile_are_the_same_bytes() {
     let s = TestServer::start_on_root(Root::S3, root, |c| {
         c.chunk_size = 80_000;
         c.sendfile_min_connections = 0;
-        c.sendfile_same_host = true;
+        c.sendfile_min_connections_same_host = 0;
     });
     let stream = pattern(STREAM_LEN, 1);
     for round in 0..2 {

@@ -325,7 +325,7 @@ impl ServeSettings {
             max_header_bytes: max_header_bytes as usize,
             max_headers,
             sendfile_min_connections: defaults.sendfile_min_connections,
-            sendfile_same_host: defaults.sendfile_same_host,
+            sendfile_min_connections_same_host: defaults.sendfile_min_connections_same_host,
             header_read_timeout,
             idle_timeout,
             shutdown_grace,

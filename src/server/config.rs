@@ -12,7 +12,7 @@ use super::auth;
 use super::origin;
 use super::player;
 use super::transport::tls::Certificates;
-use super::transport::SENDFILE_MIN_CONNECTIONS;
+use super::transport::{SENDFILE_MIN_CONNECTIONS, SENDFILE_MIN_CONNECTIONS_SAME_HOST};
 
 /// Everything the server needs, resolved and validated (see `config::serve` for the layering).
 #[derive(Debug, Clone)]
@@ -60,10 +60,9 @@ pub struct Config {
     pub auth: auth::AuthConfig,
     /// From this many open connections on, cached chunks are sent with `sendfile` (see `transport/sealed.rs`).
     pub sendfile_min_connections: u64,
-    /// Use `sendfile` for a peer on this host too (loopback, or this host's own address). Off by
-    /// default: over loopback a copy measured cheaper for the machine as a whole (see
-    /// `transport::same_host`).
-    pub sendfile_same_host: bool,
+    /// The same, for a peer on this host (loopback, or this host's own address): below it, a copy
+    /// measured cheaper for the machine as a whole (see `transport::same_host`).
+    pub sendfile_min_connections_same_host: u64,
     /// Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this certificate store; `None` serves plain
     /// HTTP/1.1. The edge loads it (and reloads it on SIGHUP); the handshakes read it.
     pub tls: Option<Arc<Certificates>>,
@@ -96,7 +95,7 @@ impl Config {
             access_sink: None,
             auth: auth::AuthConfig::default(),
             sendfile_min_connections: SENDFILE_MIN_CONNECTIONS,
-            sendfile_same_host: false,
+            sendfile_min_connections_same_host: SENDFILE_MIN_CONNECTIONS_SAME_HOST,
             tls: None,
         }
     }

@@ -155,13 +155,19 @@ async fn serve_connection(
         timeout: shared.config.idle_timeout,
     };
     // Under TLS the socket carries ciphertext: cached chunks cannot go with sendfile. A peer on this
-    // host copies the bytes out of the socket itself, and a copy measured cheaper for the machine.
+    // host copies the bytes out of the socket itself: up to a higher concurrency, a copy measured
+    // cheaper for the machine (see `transport::same_host`).
     let local_peer = match (stream.peer_addr(), stream.local_addr()) {
-        (Ok(peer), Ok(local)) => same_host(peer, local) && !shared.config.sendfile_same_host,
+        (Ok(peer), Ok(local)) => same_host(peer, local),
         _ => false,
     };
-    let sendfile_from =
-        if protocols.tls.is_some() || local_peer { u64::MAX } else { shared.config.sendfile_min_connections };
+    let sendfile_from = if protocols.tls.is_some() {
+        u64::MAX
+    } else if local_peer {
+        shared.config.sendfile_min_connections_same_host
+    } else {
+        shared.config.sendfile_min_connections
+    };
     let socket =
         Socket::new(stream, idle.epoch, Arc::clone(&idle.last_moved), Arc::clone(&shared.stats), sendfile_from);
     let service = {

@@ -42,4 +42,4 @@ pub use config::{Config, DEFAULT_CACHE_CONTROL_MEDIA, DEFAULT_CACHE_CONTROL_PLAY
 pub use conn::run;
 pub use state::Shared;
 pub use transport::tls::{Certificates, TlsError};
-pub use transport::SENDFILE_MIN_CONNECTIONS;
+pub use transport::{SENDFILE_MIN_CONNECTIONS, SENDFILE_MIN_CONNECTIONS_SAME_HOST};

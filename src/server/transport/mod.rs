@@ -30,9 +30,20 @@ use super::stats::Stats;
 /// megabyte beats the kernel's per-page splice path).
 pub const SENDFILE_MIN_CONNECTIONS: u64 = 64;
 
+/// From this many open connections on, a peer on this host (see [`same_host`]) gets cached chunks with
+/// `sendfile` too; below it, copies. Measured in `tests/bench/serve.sh` and a scratch script (server
+/// and client on one 2-core machine; ratios to nginx in the same run): with copies, whole-machine CPU
+/// per large body was 0.65-0.78x nginx's at 100 and 1000 connections (0.91-0.94x with `sendfile` at
+/// 1000) and 1 MiB ranges' p99 0.77x at 100 and 0.80x at 300, but 1.6x at 600 and 1.3-1.9x at 1000,
+/// where the server's own CPU per request also reached 1.3-2.2x nginx's (the copy is its work). With
+/// `sendfile` at 600 and 1000 the p99 was 0.88x. The client's receive buffers diverge once the server
+/// keeps every socket full (128 KiB to 19 MB) and its connections with small ones fall behind. The
+/// switch lies between the 300 and 600 measured; 512 was not measured itself.
+pub const SENDFILE_MIN_CONNECTIONS_SAME_HOST: u64 = 512;
+
 /// Whether `peer` is on this host (a loopback address, or this socket's own address): a client or a
-/// proxy (nginx in front, say) sharing the machine. Such a peer gets cached chunks with `writev`, at
-/// any concurrency, unless `Config::sendfile_same_host` says otherwise.
+/// proxy (nginx in front, say) sharing the machine. Such a peer gets cached chunks with `writev` below
+/// [`SENDFILE_MIN_CONNECTIONS_SAME_HOST`] open connections, with `sendfile` from there.
 ///
 /// Why: over loopback there is no NIC to read the pages, the receiving process copies them out of the
 /// socket itself. With `sendfile` the socket's pages are the cache's own, and once the cache's working
@@ -42,14 +53,7 @@ pub const SENDFILE_MIN_CONNECTIONS: u64 = 64;
 /// connections): the receiver's `_copy_to_iter` took 1.05 samples per response with `sendfile` against
 /// 0.62 with `writev`, and it sent 11.5 pure ACKs per response against 6.2. With 2 segments (3.2 MB,
 /// cache-resident) the difference goes away (whole machine 909-919 us per request with `sendfile`,
-/// 832-835 with `writev`), which is how the cause was told apart from the TCP segment counts. In
-/// `tests/bench/serve.sh` (server and client on one 2-core machine) whole-machine CPU per large body
-/// went from 0.95-1.06x nginx's to 0.65-0.78x at 100 and 1000 connections, requests/s from 0.89-1.10x
-/// to 1.52-1.90x. The price: the copy is the server's own work, so its CPU per request at 1000
-/// connections is 1.3-2.2x nginx's (nginx's `sendfile` leaves most of the work to the client's core),
-/// and the p99 of 1 MiB ranges at 1000 connections is 1.3-1.4 s against nginx's 0.74-0.77 s while the
-/// mean is lower (229-272 ms against 315-344): the client's receive buffers diverge (128 KiB to 19 MB)
-/// and its connections with small ones fall behind.
+/// 832-835 with `writev`), which is how the cause was told apart from the TCP segment counts.
 pub fn same_host(peer: SocketAddr, local: SocketAddr) -> bool {
     let peer = peer.ip().to_canonical();
     peer.is_loopback() || peer == local.ip().to_canonical()
