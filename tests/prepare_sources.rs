@@ -178,6 +178,37 @@ fn a_complete_source_records_no_partial_source() {
     assert!(!meta.contains("partial_source"), "{meta}");
 }
 
+#[test]
+fn a_high_bitrate_source_longer_than_a_minute_builds_with_its_storyboard() {
+    // 70 s of 720p at about 7.5 Mbit/s: the stream copy alone is past ffmpeg's 50 MB muxing-queue
+    // threshold before the end. The storyboard's only sheet comes once the whole source is decoded;
+    // while it shared the tee output with the rungs, their packets waited for it and ffmpeg gave up
+    // with "Too many packets buffered for output stream".
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("long.mp4");
+    let ok = std::process::Command::new(common::required_tool("ffmpeg", "ffmpeg"))
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=70"])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert!(std::fs::metadata(&src).unwrap().len() > 55_000_000, "the source must be past 50 MB");
+    let out = common::playtube_in(dir.path())
+        .args(["prepare", "--json", "--preset", "ultrafast", "--qualities", "360p"])
+        .arg(&src)
+        .args(["-o", "assets"])
+        .assert();
+    let output = out.get_output();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = results[0]["id"].as_str().unwrap();
+    let asset = dir.path().join("assets").join(id);
+    assert!(asset.join("hls/storyboard/sheet_001.jpg").is_file(), "the storyboard sheet was written");
+    assert!(asset.join("hls/storyboard/storyboard.vtt").is_file());
+    assert!(asset.join("stream.mp4").is_file() && asset.join("hls/master.m3u8").is_file());
+}
+
 #[cfg(unix)]
 mod non_utf8 {
     use super::*;

@@ -2,7 +2,7 @@
 //! once; a `split` filter feeds one scaler per rung, each rung is encoded once (x264, capped CRF, IDR
 //! frames forced on a fixed grid with scene-cut keyframes off and closed GOPs), audio is encoded once
 //! per distinct bitrate, and the `tee` muxer sends each rung's streams to its faststart MP4 and/or its
-//! HLS slave. Output paths are relative to the folder ffmpeg runs in (the staging folder), so nothing
+//! HLS slave; the storyboard's sheets are a second output file of the same process. Output paths are relative to the folder ffmpeg runs in (the staging folder), so nothing
 //! in them needs escaping for the tee syntax. Playlists written here are ffmpeg's; `package` replaces
 //! them with measured ones.
 
@@ -129,11 +129,6 @@ impl EncodePlan {
         self.audio_stream.map_or_else(|| "0:a:0".to_owned(), |i| format!("0:{i}"))
     }
 
-    /// Output video streams before the storyboard's: the rungs, then the remuxed copy.
-    fn storyboard_video_index(&self) -> usize {
-        self.renditions.len() + usize::from(self.remux != Remux::Off)
-    }
-
     /// Output audio streams before the alternative renditions': the rates, then the remuxed copy.
     fn group_audio_base(&self) -> usize {
         self.audio_rates().len() + usize::from(self.remux == Remux::VideoAndAudio)
@@ -203,10 +198,6 @@ impl EncodePlan {
             };
             slaves.push(format!("[{select}:f=mp4:movflags=+faststart]{STREAM_FILE}"));
         }
-        if self.storyboard.is_some() {
-            let v = self.storyboard_video_index();
-            slaves.push(format!("[select=\\'v:{v}\\':f=image2]{HLS_DIR}/{STORYBOARD_DIR}/{}", Plan::SHEET_PATTERN));
-        }
         slaves.join("|")
     }
 
@@ -239,10 +230,6 @@ impl EncodePlan {
                 push(self.audio_input());
             }
         }
-        if self.storyboard.is_some() {
-            push("-map".into());
-            push("[sb]".into());
-        }
         if self.hls.is_some() {
             for a in &self.audio_renditions {
                 push("-map".into());
@@ -254,13 +241,6 @@ impl EncodePlan {
         if self.remux != Remux::Off {
             push(format!("-c:v:{}", self.renditions.len()));
             push("copy".into());
-        }
-        if self.storyboard.is_some() {
-            let v = self.storyboard_video_index();
-            for (k, val) in [("c", "mjpeg"), ("q", "5"), ("pix_fmt", "yuvj420p")] {
-                push(format!("-{k}:v:{v}"));
-                push(val.into());
-            }
         }
         push("-preset".into());
         push(self.preset.clone());
@@ -314,6 +294,16 @@ impl EncodePlan {
             push(s.into());
         }
         push(self.tee_outputs());
+        // The storyboard is a second output file, not a tee slave: its tile filter gives its first
+        // sheet only once the whole source is decoded, and ffmpeg starts writing a file only when
+        // every stream in it has its first frame. Inside the tee, every rung's packets waited in
+        // memory for the sheet ("Too many packets buffered" past 50 MB, about a minute of 720p).
+        if self.storyboard.is_some() {
+            for s in ["-map", "[sb]", "-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p", "-f", "image2"] {
+                push(s.into());
+            }
+            push(format!("{HLS_DIR}/{STORYBOARD_DIR}/{}", Plan::SHEET_PATTERN));
+        }
         out
     }
 
@@ -475,14 +465,17 @@ mod tests {
         assert!(graph.starts_with("[0:v:0]split=3[s0][s1][s2]"), "{graph}");
         assert!(graph.contains("[s2]fps=fps=1000/1000:round=up,trim=end_frame=8,scale=160:90,tile=8x1[sb]"), "{graph}");
         let args = joined(&p);
-        // Video: rungs 0-1, the remux copy 2, the storyboard 3. Audio (from the default stream 0:2): the
-        // two rates 0-1, the remux copy 2, the group 3-4.
+        // Video: rungs 0-1, the remux copy 2; the storyboard is its own output file. Audio (from the
+        // default stream 0:2): the two rates 0-1, the remux copy 2, the group 3-4.
         assert!(graph.ends_with("[0:2]asplit=2[a0][a1]"), "{graph}");
         assert!(
-            args.contains("-map [v0] -map [v1] -map [a0] -map [a1] -map 0:v:0 -map 0:2 -map [sb] -map 0:1 -map 0:2 "),
+            args.contains("-map [v0] -map [v1] -map [a0] -map [a1] -map 0:v:0 -map 0:2 -map 0:1 -map 0:2 "),
             "{args}"
         );
-        assert!(args.contains("-c:v:3 mjpeg -q:v:3 5 -pix_fmt:v:3 yuvj420p"), "{args}");
+        assert!(
+            args.ends_with("-map [sb] -c:v mjpeg -q:v 5 -pix_fmt yuvj420p -f image2 hls/storyboard/sheet_%03d.jpg"),
+            "the storyboard is a second output after the tee: {args}"
+        );
         assert!(args.contains("-b:a:3 128k -b:a:4 128k -c:a:2 copy"), "{args}");
         let tee = p.tee_outputs();
         assert!(
@@ -492,7 +485,7 @@ mod tests {
         assert!(tee.contains("[select=\\'v:0\\':f=hls:"), "HLS rungs carry video only: {tee}");
         assert!(tee.contains("[select=\\'a:3\\':f=hls:hls_time=6:hls_playlist_type=vod:hls_segment_filename=hls/audio-en/seg_%05d.ts]hls/audio-en/playlist.m3u8"), "{tee}");
         assert!(tee.contains("[select=\\'a:4\\':f=hls:") && tee.contains("hls/audio-es/playlist.m3u8"), "{tee}");
-        assert!(tee.ends_with("[select=\\'v:3\\':f=image2]hls/storyboard/sheet_%03d.jpg"), "{tee}");
+        assert!(!tee.contains("image2"), "no storyboard slave in the tee: {tee}");
         assert!(p.output_dirs().contains(&PathBuf::from("hls/storyboard")));
     }
 
