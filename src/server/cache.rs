@@ -185,29 +185,12 @@ impl Cache {
         if !self.admits(meta.len()) {
             return fill();
         }
-        let key = (meta.ident, WHOLE_FILE);
-        let slot = match self.filling.lock() {
-            Ok(mut filling) => Arc::clone(filling.entry(key).or_default()),
-            Err(_) => Arc::default(),
+        let held = || {
+            let map = self.map.read().ok()?;
+            map.files.get(path).filter(|e| e.meta.ident == meta.ident).map(|e| e.bytes.clone())
         };
-        let guard = slot.lock();
-        let held = self
-            .map
-            .read()
-            .ok()
-            .and_then(|m| m.files.get(path).filter(|e| e.meta.ident == meta.ident).map(|e| e.bytes.clone()));
-        if let Some(bytes) = held {
-            return Ok(bytes);
-        }
-        let result = fill();
-        if let Ok(bytes) = &result {
-            self.insert(path, meta.clone(), bytes.clone());
-        }
-        if let Ok(mut filling) = self.filling.lock() {
-            filling.remove(&key);
-        }
-        drop(guard);
-        result
+        let keep = |bytes: Bytes| self.insert(path, meta.clone(), bytes);
+        self.single_flight((meta.ident, WHOLE_FILE), held, fill, keep).map(|(bytes, _)| bytes)
     }
 
     /// Chunk `index` of the version `ident`: from memory, or read by `fill` (once, however many callers
@@ -234,20 +217,38 @@ impl Cache {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok((bytes, true));
         }
+        let counted = || {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            fill()
+        };
+        let found = self.single_flight(key, || self.held_chunk(&key), counted, |bytes| self.insert_chunk(key, bytes));
+        if let Ok((_, true)) = &found {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        found
+    }
+
+    /// The bytes under `key`: `held` once this caller has the key's fill lock (whoever held it before
+    /// may have filled it), else `fill`ed and handed to `keep`. One fill per key at a time, however
+    /// many callers miss together. `true` when they were held.
+    fn single_flight(
+        &self,
+        key: ChunkKey,
+        held: impl Fn() -> Option<Bytes>,
+        fill: impl FnOnce() -> Result<Bytes, FileError>,
+        keep: impl FnOnce(Bytes),
+    ) -> Result<(Bytes, bool), FileError> {
         let slot = match self.filling.lock() {
             Ok(mut filling) => Arc::clone(filling.entry(key).or_default()),
             Err(_) => Arc::default(),
         };
         let guard = slot.lock();
-        // Whoever held the lock before us may have filled it.
-        if let Some(bytes) = self.held_chunk(&key) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
+        if let Some(bytes) = held() {
             return Ok((bytes, true));
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
         let result = fill();
         if let Ok(bytes) = &result {
-            self.insert_chunk(key, bytes.clone());
+            keep(bytes.clone());
         }
         if let Ok(mut filling) = self.filling.lock() {
             filling.remove(&key);

@@ -148,7 +148,8 @@ async fn serve_connection(
     shared.stats.connections.fetch_add(1, Ordering::Relaxed);
     let _active = ActiveGuard(Arc::clone(&shared.stats));
     // The peer address travels with each request, for links bound to a client address.
-    let peer = stream.peer_addr().ok().map(auth::Peer);
+    let peer_addr = stream.peer_addr().ok();
+    let peer = peer_addr.map(auth::Peer);
     let idle = Idle {
         epoch: std::time::Instant::now(),
         last_moved: Arc::new(AtomicU64::new(0)),
@@ -157,8 +158,8 @@ async fn serve_connection(
     // Under TLS the socket carries ciphertext: cached chunks cannot go with sendfile. A peer on this
     // host copies the bytes out of the socket itself: up to a higher concurrency, a copy measured
     // cheaper for the machine (see `transport::same_host`).
-    let local_peer = match (stream.peer_addr(), stream.local_addr()) {
-        (Ok(peer), Ok(local)) => same_host(peer, local),
+    let local_peer = match (peer_addr, stream.local_addr()) {
+        (Some(peer), Ok(local)) => same_host(peer, local),
         _ => false,
     };
     let sendfile_from = if protocols.tls.is_some() {
