@@ -37,33 +37,42 @@ impl Lease {
         let lost = Arc::new(AtomicBool::new(false));
         let (claim, consumer) = (claim.clone(), consumer.to_owned());
         let interval = opts.heartbeat_interval();
-        let tick = interval.min(progress_every).max(Duration::from_millis(50));
+        // After a failed heartbeat (Redis away for its whole reconnect window), try again this soon.
+        let retry = interval.min(progress_every).max(Duration::from_millis(50));
         let (thread_shared, thread_lost) = (shared.clone(), lost.clone());
         let handle = std::thread::Builder::new()
             .name(format!("lease-{}", claim.job.id))
             .spawn(move || {
                 let (lock, wake) = &*thread_shared;
-                let mut last_beat = Instant::now();
-                let mut last_event = Instant::now() - progress_every;
+                let mut beat_at = Instant::now() + interval;
+                // The first progress report is published as soon as it arrives, later ones at most
+                // every `progress_every`.
+                let mut event_at = Instant::now();
                 let mut sent: Option<f64> = None;
                 loop {
                     let progress = {
-                        let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-                        let (guard, _) = wake.wait_timeout(guard, tick).unwrap_or_else(|e| e.into_inner());
-                        if guard.stop {
-                            return;
+                        let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        loop {
+                            if guard.stop {
+                                return;
+                            }
+                            let pending = guard.progress.is_some() && guard.progress != sent;
+                            let due = if pending { beat_at.min(event_at) } else { beat_at };
+                            let now = Instant::now();
+                            if now >= due {
+                                break;
+                            }
+                            // `set_progress` and `halt` wake this early.
+                            guard = wake.wait_timeout(guard, due - now).unwrap_or_else(|e| e.into_inner()).0;
                         }
                         guard.progress
                     };
-                    let event_due = progress.is_some() && progress != sent && last_event.elapsed() >= progress_every;
-                    if !event_due && last_beat.elapsed() < interval {
-                        continue;
-                    }
+                    let event_due = progress.is_some() && progress != sent && Instant::now() >= event_at;
                     match queue.heartbeat(&claim, &consumer, attempt, progress, event_due) {
                         Ok(true) => {
-                            last_beat = Instant::now();
+                            beat_at = Instant::now() + interval;
                             if event_due {
-                                last_event = Instant::now();
+                                event_at = Instant::now() + progress_every;
                                 sent = progress;
                             }
                         }
@@ -73,7 +82,10 @@ impl Lease {
                         }
                         // Redis stayed away for the whole reconnect window: the claim will lapse and
                         // another worker take over; keep trying in case it comes back.
-                        Err(_) => {}
+                        Err(_) => {
+                            beat_at = Instant::now() + retry;
+                            event_at = event_at.max(beat_at);
+                        }
                     }
                 }
             })
@@ -83,8 +95,9 @@ impl Lease {
 
     /// Record progress (0-100); it is published with the next heartbeat.
     pub fn set_progress(&self, percent: f64) {
-        let (lock, _) = &*self.shared;
+        let (lock, wake) = &*self.shared;
         lock.lock().unwrap_or_else(|e| e.into_inner()).progress = Some(percent.clamp(0.0, 100.0));
+        wake.notify_all();
     }
 
     /// Whether another worker took the job over.
