@@ -183,6 +183,17 @@ fn a_killed_workers_job_is_taken_over_and_a_corrupt_source_is_dead_lettered() {
     assert!(kill_to_takeover >= Duration::from_secs(2), "taken over before the visibility timeout");
     assert_eq!(takeover.attempt, Some(2));
     assert_eq!(count(&events, &long_job, "done"), 1);
+    // Progress comes while the build runs, not only at its end: with the storyboard as an output of
+    // the encode, ffmpeg used to hold its first report until the sheet was drawn, at the end.
+    let progress: Vec<f64> = events
+        .iter()
+        .filter(|(_, e)| e.job == long_job && e.attempt == Some(2))
+        .filter_map(|(_, e)| match e.kind {
+            EventKind::Progress { percent } => Some(percent),
+            _ => None,
+        })
+        .collect();
+    assert!(progress.first().is_some_and(|p| *p < 50.0), "the taken-over build's progress events: {progress:?}");
     probe_asset(home.path(), &root.join(&long_asset));
     let dead: Vec<&Event> =
         events.iter().map(|(_, e)| e).filter(|e| e.job == corrupt && e.kind.name() == "failed").collect();

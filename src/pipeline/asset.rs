@@ -445,7 +445,11 @@ fn encode_source(
         } else {
             Vec::new()
         },
-        storyboard: storyboard_plan.as_ref().map(|p| StoryboardOut { filter: p.filter(), frames: p.frames }),
+        storyboard: storyboard_plan.as_ref().map(|p| StoryboardOut {
+            sample: p.sample_filter(),
+            tile: p.tile_filter(),
+            frames: p.frames,
+        }),
     };
     let t = Instant::now();
     on_event(BuildEvent::EncodeStarted {

@@ -2,8 +2,9 @@
 //! once; a `split` filter feeds one scaler per rung, each rung is encoded once (x264, capped CRF, IDR
 //! frames forced on a fixed grid with scene-cut keyframes off and closed GOPs), audio is encoded once
 //! per distinct bitrate, and the `tee` muxer sends each rung's streams to its faststart MP4 and/or its
-//! HLS slave; the storyboard's sheets are a second output file of the same process. Output paths are relative to the folder ffmpeg runs in (the staging folder), so nothing
-//! in them needs escaping for the tee syntax. Playlists written here are ffmpeg's; `package` replaces
+//! HLS slave; the storyboard's sampled frames are a second output file of the same process, tiled into
+//! sheets by a small second run. Output paths are relative to the folder ffmpeg runs in (the staging
+//! folder), so nothing in them needs escaping for the tee syntax. Playlists written here are ffmpeg's; `package` replaces
 //! them with measured ones.
 
 use std::ffi::OsString;
@@ -69,14 +70,22 @@ pub struct AudioOut {
     pub kbps: u32,
 }
 
-/// The storyboard branch of the filter graph.
+/// The storyboard: a branch of the encode's filter graph samples the frames into [`STORYBOARD_FRAMES`],
+/// and a second, small ffmpeg run tiles them into the sheets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoryboardOut {
-    /// From the decoded video to the sheets (`fps=...,scale=...,tile=...`), see `storyboard::Plan::filter`.
-    pub filter: String,
+    /// From the decoded video to the sampled frames (`fps=...,scale=...`), see
+    /// `storyboard::Plan::sample_filter`.
+    pub sample: String,
+    /// From the sampled frames to the sheets (`tile=CxR`), see `storyboard::Plan::tile_filter`.
+    pub tile: String,
     /// Tiles to take (the index has this many cues); later frames are dropped.
     pub frames: u32,
 }
+
+/// The sampled storyboard frames (lossless FFV1 in NUT), in the staging folder between the encode
+/// and the tiling; removed once the sheets are drawn.
+pub const STORYBOARD_FRAMES: &str = "storyboard-frames.nut";
 
 /// Which of the source's streams are copied into `stream.mp4` by the encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -150,8 +159,8 @@ impl EncodePlan {
             }
         }
         if let Some(sb) = &self.storyboard {
-            // The tile filter draws the frames as they come; trim keeps exactly the indexed ones.
-            let (fps, rest) = sb.filter.split_once(',').unwrap_or((&sb.filter, ""));
+            // trim keeps exactly the indexed frames.
+            let (fps, rest) = sb.sample.split_once(',').unwrap_or((&sb.sample, ""));
             parts.push(format!("[s{n}]{fps},trim=end_frame={},{rest}[sb]", sb.frames));
         }
         let a = self.audio_rates().len();
@@ -294,17 +303,32 @@ impl EncodePlan {
             push(s.into());
         }
         push(self.tee_outputs());
-        // The storyboard is a second output file, not a tee slave: its tile filter gives its first
-        // sheet only once the whole source is decoded, and ffmpeg starts writing a file only when
-        // every stream in it has its first frame. Inside the tee, every rung's packets waited in
-        // memory for the sheet ("Too many packets buffered" past 50 MB, about a minute of 720p).
+        // The storyboard's sampled frames are a second output file, not a tee slave, and they are
+        // tiled later, not here. ffmpeg writes a file only once every stream in it has its first
+        // frame, and a tile filter gives its first sheet only when the sheet is full, usually at the
+        // end of the source. Inside the tee, every rung's packets waited in memory for the sheet
+        // ("Too many packets buffered" past 50 MB, about a minute of 720p); as an output of its own,
+        // the sheet held back ffmpeg's first progress report (it waits for every output's header)
+        // until the end, so progress bars and queue events stood still for the whole encode.
         if self.storyboard.is_some() {
-            for s in ["-map", "[sb]", "-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p", "-f", "image2"] {
+            for s in ["-map", "[sb]", "-c:v", "ffv1", "-f", "nut", STORYBOARD_FRAMES] {
                 push(s.into());
             }
-            push(format!("{HLS_DIR}/{STORYBOARD_DIR}/{}", Plan::SHEET_PATTERN));
         }
         out
+    }
+
+    /// The run that tiles the sampled frames into `hls/storyboard/sheet_NNN.jpg`, inside `dir` (the
+    /// staging folder), once the encode has written [`STORYBOARD_FRAMES`].
+    pub fn storyboard_command(&self, ffmpeg: &Path, dir: &Path) -> Option<ToolCommand> {
+        let sb = self.storyboard.as_ref()?;
+        let mut cmd = ToolCommand::new(ffmpeg);
+        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", STORYBOARD_FRAMES, "-vf"])
+            .arg(&sb.tile)
+            .args(["-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p", "-f", "image2"])
+            .arg(format!("{HLS_DIR}/{STORYBOARD_DIR}/{}", Plan::SHEET_PATTERN))
+            .current_dir(dir);
+        Some(cmd)
     }
 
     /// The command, to run inside `dir` (the staging folder).
@@ -417,6 +441,11 @@ pub fn run(
         std::fs::create_dir_all(&path).map_err(|source| EncodeError::Io { path, source })?;
     }
     plan.command(ffmpeg, dir).run_with_progress(on_progress)?;
+    if let Some(tiling) = plan.storyboard_command(ffmpeg, dir) {
+        tiling.output().map_err(EncodeError::Storyboard)?;
+        let path = dir.join(STORYBOARD_FRAMES);
+        std::fs::remove_file(&path).map_err(|source| EncodeError::Remove { path, source })?;
+    }
     Ok(())
 }
 
@@ -426,6 +455,10 @@ pub enum EncodeError {
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Process(#[from] ProcessError),
+    #[error("drawing the storyboard sheets: {0}")]
+    Storyboard(ProcessError),
+    #[error("removing {}: {source}", path.display())]
+    Remove { path: PathBuf, source: std::io::Error },
 }
 
 #[cfg(test)]
@@ -459,11 +492,14 @@ mod tests {
             AudioOut { stream: 1, folder: folder("audio-en"), kbps: 128 },
             AudioOut { stream: 2, folder: folder("audio-es"), kbps: 128 },
         ];
-        p.storyboard =
-            Some(StoryboardOut { filter: "fps=fps=1000/1000:round=up,scale=160:90,tile=8x1".into(), frames: 8 });
+        p.storyboard = Some(StoryboardOut {
+            sample: "fps=fps=1000/1000:round=up,scale=160:90".into(),
+            tile: "tile=8x1".into(),
+            frames: 8,
+        });
         let graph = p.filter_graph();
         assert!(graph.starts_with("[0:v:0]split=3[s0][s1][s2]"), "{graph}");
-        assert!(graph.contains("[s2]fps=fps=1000/1000:round=up,trim=end_frame=8,scale=160:90,tile=8x1[sb]"), "{graph}");
+        assert!(graph.contains("[s2]fps=fps=1000/1000:round=up,trim=end_frame=8,scale=160:90[sb]"), "{graph}");
         let args = joined(&p);
         // Video: rungs 0-1, the remux copy 2; the storyboard is its own output file. Audio (from the
         // default stream 0:2): the two rates 0-1, the remux copy 2, the group 3-4.
@@ -473,8 +509,13 @@ mod tests {
             "{args}"
         );
         assert!(
-            args.ends_with("-map [sb] -c:v mjpeg -q:v 5 -pix_fmt yuvj420p -f image2 hls/storyboard/sheet_%03d.jpg"),
-            "the storyboard is a second output after the tee: {args}"
+            args.ends_with("-map [sb] -c:v ffv1 -f nut storyboard-frames.nut"),
+            "the storyboard's frames are a second output after the tee: {args}"
+        );
+        let tiling = p.storyboard_command(Path::new("ffmpeg"), Path::new("/staging")).unwrap().display();
+        assert!(
+            tiling.ends_with("-i storyboard-frames.nut -vf tile=8x1 -c:v mjpeg -q:v 5 -pix_fmt yuvj420p -f image2 hls/storyboard/sheet_%03d.jpg"),
+            "{tiling}"
         );
         assert!(args.contains("-b:a:3 128k -b:a:4 128k -c:a:2 copy"), "{args}");
         let tee = p.tee_outputs();

@@ -1,7 +1,8 @@
 //! Scrub previews (storyboards), pure: the interval between preview frames chosen from the duration,
 //! the sprite-sheet layout (tile size from the display aspect, columns x rows per sheet), the ffmpeg
-//! filter that draws the sheets in the encode's own run, and the WebVTT index whose cues point at one
-//! tile each with a `#xywh=` media fragment. It runs nothing; `encode` adds the filter branch.
+//! filters that sample the frames in the encode's own run and then tile them into sheets, and the
+//! WebVTT index whose cues point at one tile each with a `#xywh=` media fragment. It runs nothing;
+//! `encode` adds the sampling branch and runs the tiling.
 //!
 //! The filter picks frames with `fps=...:round=up`: tile `k` then holds the last frame at or before
 //! `k * interval`, i.e. what the video shows at that instant (ffmpeg's default `round=near` would
@@ -113,13 +114,15 @@ impl Plan {
     /// The image2 output pattern for ffmpeg.
     pub const SHEET_PATTERN: &'static str = "sheet_%03d.jpg";
 
-    /// The filter chain from one video input to the sheets.
-    pub fn filter(&self) -> String {
+    /// The filter chain from one video input to the sampled, scaled frames (the encode's branch).
+    pub fn sample_filter(&self) -> String {
         let ms = (self.interval * 1000.0).round() as u64;
-        format!(
-            "fps=fps=1000/{ms}:round=up,scale={}:{}:flags=bilinear,setsar=1,tile={}x{}",
-            self.tile_width, self.tile_height, self.columns, self.rows
-        )
+        format!("fps=fps=1000/{ms}:round=up,scale={}:{}:flags=bilinear,setsar=1", self.tile_width, self.tile_height)
+    }
+
+    /// The filter from the sampled frames to the sheets (run once the encode is done).
+    pub fn tile_filter(&self) -> String {
+        format!("tile={}x{}", self.columns, self.rows)
     }
 
     /// Where frame `k` is: (sheet number from 1, x, y).
@@ -181,7 +184,8 @@ mod tests {
         assert_eq!((p.frames, p.columns, p.rows, p.sheets()), (8, 8, 1, 1));
         let p = plan(30.0, 320, 180);
         assert_eq!((p.frames, p.columns, p.rows, p.sheets()), (30, 10, 3, 1));
-        assert_eq!(p.filter(), "fps=fps=1000/1000:round=up,scale=160:90:flags=bilinear,setsar=1,tile=10x3");
+        assert_eq!(p.sample_filter(), "fps=fps=1000/1000:round=up,scale=160:90:flags=bilinear,setsar=1");
+        assert_eq!(p.tile_filter(), "tile=10x3");
     }
 
     #[test]
