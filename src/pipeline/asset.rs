@@ -131,7 +131,8 @@ pub enum Source<'a> {
 /// Progress of one build, for the caller to draw; the pipeline prints nothing itself.
 #[derive(Debug)]
 pub enum BuildEvent<'a> {
-    /// ffmpeg is starting: its command line (for -vv) and the media length its progress counts to.
+    /// ffmpeg is starting: its command lines, one per line (for -vv), and the media length its progress
+    /// counts to.
     EncodeStarted { command: String, duration_ms: u64 },
     /// One `-progress` block of the running ffmpeg.
     EncodeProgress(&'a FfmpegProgress),
@@ -452,10 +453,13 @@ fn encode_source(
         }),
     };
     let t = Instant::now();
-    on_event(BuildEvent::EncodeStarted {
-        command: encode.command(&tools.ffmpeg, staging).display().to_string(),
-        duration_ms: duration_ms(info.duration),
-    });
+    // Every command the encode runs, one per line: the storyboard's tiling follows the encode.
+    let mut command = encode.command(&tools.ffmpeg, staging).display().to_string();
+    if let Some(tiling) = encode.storyboard_command(&tools.ffmpeg, staging) {
+        command.push('\n');
+        command.push_str(&tiling.display().to_string());
+    }
+    on_event(BuildEvent::EncodeStarted { command, duration_ms: duration_ms(info.duration) });
     let result = encode::run(&encode, &tools.ffmpeg, staging, &mut |p| on_event(BuildEvent::EncodeProgress(p)));
     on_event(BuildEvent::EncodeEnded);
     result.context("encoding").map_err(|e| AssetError::at(Step::Encode, e))?;
