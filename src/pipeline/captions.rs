@@ -12,7 +12,7 @@ use anyhow::Context;
 use crate::layout::{AssetDir, MEDIA_PLAYLIST, SUBTITLES_FILE};
 use crate::pipeline::hls::Segment;
 use crate::pipeline::media_groups::SubtitleRendition;
-use crate::pipeline::process::ToolCommand;
+use crate::pipeline::process::{ToolCommand, FFMPEG_QUIET};
 use crate::pipeline::subtitles::{self, Cue};
 use crate::pipeline::tracks::{SubtitlePick, SubtitleSource};
 use crate::pipeline::vtt_segment::{self, TimestampMap};
@@ -63,7 +63,7 @@ pub fn extract_command(ffmpeg: &Path, input: &Path, picks: &[SubtitlePick]) -> O
         return None;
     }
     let mut cmd = ToolCommand::new(ffmpeg);
-    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"]);
+    cmd.args(FFMPEG_QUIET);
     let mut source = std::ffi::OsString::from("file:");
     source.push(input);
     cmd.arg("-i").arg(source);

@@ -4,8 +4,8 @@
 //! per distinct bitrate, and the `tee` muxer sends each rung's streams to its faststart MP4 and/or its
 //! HLS slave; the storyboard's sampled frames are a second output file of the same process, tiled into
 //! sheets by a small second run. Output paths are relative to the folder ffmpeg runs in (the staging
-//! folder), so nothing in them needs escaping for the tee syntax. Playlists written here are ffmpeg's; `package` replaces
-//! them with measured ones.
+//! folder), so nothing in them needs escaping for the tee syntax. Playlists written here are ffmpeg's;
+//! `package` replaces them with measured ones.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use crate::layout::{
     rendition_path, SegmentType, HLS_DIR, INIT_SEGMENT, MEDIA_PLAYLIST, RENDITIONS_DIR, STORYBOARD_DIR, STREAM_FILE,
 };
 use crate::pipeline::ladder::Rendition;
-use crate::pipeline::process::{FfmpegProgress, ProcessError, ToolCommand};
+use crate::pipeline::process::{FfmpegProgress, ProcessError, ToolCommand, FFMPEG_QUIET};
 use crate::pipeline::storyboard::Plan;
 
 /// Keyframes are forced on this grid (seconds); it divides the segment length, so every segment
@@ -212,11 +212,9 @@ impl EncodePlan {
 
     /// The whole ffmpeg argument vector (without the program and without `-progress`).
     pub fn args(&self) -> Vec<OsString> {
-        let mut a: Vec<String> =
-            ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"].iter().map(|s| s.to_string()).collect();
         let mut input = OsString::from("file:");
         input.push(&self.input);
-        let mut out: Vec<OsString> = a.drain(..).map(OsString::from).collect();
+        let mut out: Vec<OsString> = FFMPEG_QUIET.iter().map(OsString::from).collect();
         out.push("-i".into());
         out.push(input);
         let mut push = |s: String| out.push(OsString::from(s));
@@ -323,7 +321,8 @@ impl EncodePlan {
     pub fn storyboard_command(&self, ffmpeg: &Path, dir: &Path) -> Option<ToolCommand> {
         let sb = self.storyboard.as_ref()?;
         let mut cmd = ToolCommand::new(ffmpeg);
-        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", STORYBOARD_FRAMES, "-vf"])
+        cmd.args(FFMPEG_QUIET)
+            .args(["-i", STORYBOARD_FRAMES, "-vf"])
             .arg(&sb.tile)
             .args(["-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p", "-f", "image2"])
             .arg(format!("{HLS_DIR}/{STORYBOARD_DIR}/{}", Plan::SHEET_PATTERN))
@@ -364,8 +363,7 @@ pub struct SegmentPlan {
 
 impl SegmentPlan {
     pub fn args(&self) -> Vec<OsString> {
-        let mut out: Vec<OsString> =
-            ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"].iter().map(OsString::from).collect();
+        let mut out: Vec<OsString> = FFMPEG_QUIET.iter().map(OsString::from).collect();
         for (_, path) in &self.inputs {
             let mut input = OsString::from("file:");
             input.push(path);

@@ -98,6 +98,10 @@ fn die_with_parent(command: &mut std::process::Command) {
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_command: &mut std::process::Command) {}
 
+/// The first arguments of an ffmpeg run that writes files: no banner, no reading of stdin, errors
+/// only, overwrite.
+pub const FFMPEG_QUIET: [&str; 5] = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"];
+
 /// A command line for one tool: program plus explicit argument vector.
 #[derive(Debug, Clone)]
 pub struct ToolCommand {

@@ -50,24 +50,23 @@ impl Lease {
                 let mut event_at = Instant::now();
                 let mut sent: Option<f64> = None;
                 loop {
-                    let progress = {
+                    let (progress, event_due) = {
                         let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
                         loop {
                             if guard.stop {
                                 return;
                             }
                             let pending = guard.progress.is_some() && guard.progress != sent;
-                            let due = if pending { beat_at.min(event_at) } else { beat_at };
                             let now = Instant::now();
-                            if now >= due {
-                                break;
+                            let event_due = pending && now >= event_at;
+                            if event_due || now >= beat_at {
+                                break (guard.progress, event_due);
                             }
+                            let due = if pending { beat_at.min(event_at) } else { beat_at };
                             // `set_progress` and `halt` wake this early.
                             guard = wake.wait_timeout(guard, due - now).unwrap_or_else(|e| e.into_inner()).0;
                         }
-                        guard.progress
                     };
-                    let event_due = progress.is_some() && progress != sent && Instant::now() >= event_at;
                     match queue.heartbeat(&claim, &consumer, attempt, progress, event_due) {
                         Ok(true) => {
                             beat_at = Instant::now() + interval;

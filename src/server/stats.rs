@@ -1,6 +1,7 @@
 //! Server counters and the `/stats` document. The JSON keeps the design document's shape (`goroutines`
 //! becomes `tasks`; `memory_alloc` and `cache.size` stay human strings) and adds exact numbers beside
-//! them plus requests, bytes sent (and how many of them went with `sendfile`), connections and uptime. `playtube stats` reads the same document.
+//! them plus requests, bytes sent (and how many of them went with `sendfile`), connections and uptime.
+//! `playtube stats` reads the same document.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
